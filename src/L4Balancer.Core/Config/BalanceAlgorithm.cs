@@ -1,0 +1,8 @@
+namespace L4Balancer.Core.Config;
+
+internal enum BalanceAlgorithm
+{
+    LeastConnections,
+    RoundRobin,
+    PowerOfTwo,
+}

@@ -1,0 +1,7 @@
+namespace L4Balancer.Core.Config;
+
+internal enum RouteMode
+{
+    Port,
+    Sni,
+}

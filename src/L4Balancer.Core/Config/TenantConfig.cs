@@ -1,0 +1,37 @@
+using L4Balancer.Core.Net;
+
+namespace L4Balancer.Core.Config;
+
+internal sealed record TenantConfig
+{
+    public required string Name { get; init; }
+
+    /// <summary>Server names, lower-cased, trailing dot removed; <c>*.suffix</c> for wildcards.</summary>
+    public IReadOnlyList<string> Sni { get; init; } = [];
+
+    public IReadOnlyList<IpPrefix> Allow { get; init; } = [];
+    public IReadOnlyList<IpPrefix> Deny { get; init; } = [];
+
+    /// <summary>Concurrent connections; 0 = unlimited.</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>New connections per second (token bucket); 0 = unlimited.</summary>
+    public int ConnectionRate { get; init; }
+
+    /// <summary>Bucket size; defaults to <see cref="ConnectionRate"/>.</summary>
+    public int ConnectionBurst { get; init; }
+
+    /// <summary>Bytes per second per direction, shared by all of the tenant's connections; 0 = unlimited.</summary>
+    public long Bandwidth { get; init; }
+
+    public ProxyProtocolMode ProxyProtocol { get; init; } = ProxyProtocolMode.Off;
+    public BalanceAlgorithm Balance { get; init; } = BalanceAlgorithm.LeastConnections;
+
+    /// <summary>Other backends tried when a connect fails, before giving up.</summary>
+    public int Retries { get; init; } = 2;
+
+    /// <summary>Active checks; null = none.</summary>
+    public HealthConfig? Health { get; init; }
+
+    public IReadOnlyList<BackendConfig> Backends { get; init; } = [];
+}
