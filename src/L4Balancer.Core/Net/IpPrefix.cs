@@ -51,6 +51,15 @@ internal readonly record struct IpPrefix
         }
 
         var isV4 = address.AddressFamily == AddressFamily.InterNetwork;
+
+        // IPAddress.TryParse also takes inet_aton shorthands ("10.0.0" = 10.0.0.0, "10" = 0.0.0.10, hex
+        // and octal parts); in an ACL those are typos, so IPv4 must be written as four decimal octets.
+        if (isV4 && !string.Equals(address.ToString(), addressText, StringComparison.Ordinal))
+        {
+            error = $"\"{text}\" is not a CIDR prefix";
+            return false;
+        }
+
         var max = isV4 ? 32 : 128;
         var length = max;
         if (slash >= 0)
