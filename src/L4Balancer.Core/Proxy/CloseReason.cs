@@ -1,0 +1,23 @@
+namespace L4Balancer.Core.Proxy;
+
+/// <summary>How a connection ended: SPEC "Logs" lists the outcomes, SPEC "Metrics" the rejection reasons.</summary>
+internal enum CloseReason
+{
+    None = 0,
+    Closed,
+    ClientReset,
+    BackendReset,
+    IdleTimeout,
+    Drained,
+
+    // Rejections: the connection never reached a backend.
+    IpDenied,
+    GlobalLimit,
+    PerIpLimit,
+    NotTls,
+    HelloTimeout,
+    UnknownSni,
+    TenantLimit,
+    RateLimited,
+    NoBackend,
+}

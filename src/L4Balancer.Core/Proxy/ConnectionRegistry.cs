@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+
+namespace L4Balancer.Core.Proxy;
+
+/// <summary>
+/// The open sessions: for drain, for the admin view, and for the idle timeout. One timer scans every
+/// session once per <c>scanInterval</c> instead of one timer per session (HAProxy's and nginx's
+/// timeouts are coarse in the same way): 50 000 idle connections then cost no timer objects at all.
+/// </summary>
+internal sealed class ConnectionRegistry : IDisposable
+{
+    private readonly ConcurrentDictionary<long, ProxySession> _sessions = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly ITimer _idleTimer;
+    private TaskCompletionSource? _emptySignal;
+
+    public ConnectionRegistry(TimeProvider timeProvider, TimeSpan scanInterval)
+    {
+        _timeProvider = timeProvider;
+        _idleTimer = timeProvider.CreateTimer(static s => ((ConnectionRegistry)s!).ScanIdle(), this, scanInterval, scanInterval);
+    }
+
+    public int Count => _sessions.Count;
+
+    public ICollection<ProxySession> Sessions => _sessions.Values;
+
+    public void Add(ProxySession session) => _sessions[session.Id] = session;
+
+    public void Remove(ProxySession session)
+    {
+        if (_sessions.TryRemove(session.Id, out _) && _sessions.IsEmpty)
+        {
+            Volatile.Read(ref _emptySignal)?.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when no session is open (or the token fires).</summary>
+    public Task WaitForEmptyAsync(CancellationToken cancellationToken)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _emptySignal, signal);
+
+        // Checked after publishing the signal, so a Remove racing with this call cannot be missed.
+        if (_sessions.IsEmpty)
+        {
+            signal.TrySetResult();
+        }
+
+        return signal.Task.WaitAsync(cancellationToken);
+    }
+
+    public void AbortAll(CloseReason reason)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Abort(reason, reset: false);
+        }
+    }
+
+    private void ScanIdle()
+    {
+        var now = _timeProvider.GetTimestamp();
+        foreach (var session in _sessions.Values)
+        {
+            session.CheckIdle(now);
+        }
+    }
+
+    public void Dispose() => _idleTimer.Dispose();
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using L4Balancer.Core.Config;
+using Microsoft.Extensions.Logging;
+
+namespace L4Balancer.Core.Proxy;
+
+/// <summary>
+/// A bound listening socket and its accept loop. The loop only accepts and hands the socket on;
+/// everything else (admission, SNI peek, connect) runs on the thread pool, so a slow or stuck
+/// session can never hold up accepting the next connection.
+/// </summary>
+internal sealed class Listener : IAsyncDisposable
+{
+    // EMFILE/ENFILE retry pause: without it a process at its fd limit spins on accept at 100 % CPU.
+    private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
+
+    private readonly Socket _socket;
+    private readonly Action<Socket, Listener> _onAccepted;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _acceptLoop = Task.CompletedTask;
+
+    private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
+    {
+        Config = config;
+        _socket = socket;
+        _onAccepted = onAccepted;
+        _logger = logger;
+        _timeProvider = timeProvider;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    public ListenerConfig Config { get; }
+
+    public string Name => Config.Name;
+
+    /// <summary>The bound address (the real port when the config said port 0).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Binds and listens; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
+    public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
+    {
+        var socket = new Socket(config.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (config.Bind.AddressFamily == AddressFamily.InterNetworkV6 && config.Bind.Address.Equals(IPAddress.IPv6Any))
+            {
+                // "[::]:port" serves IPv4 too, as IPv4-mapped addresses (SPEC: dual stack).
+                socket.DualMode = true;
+            }
+
+            socket.NoDelay = true; // inherited by accepted sockets on Linux
+            socket.Bind(config.Bind);
+            socket.Listen(backlog);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new Listener(config, socket, onAccepted, logger, timeProvider);
+    }
+
+    public void Start()
+    {
+        ProxyLog.Listening(_logger, Name, LocalEndPoint);
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                continue; // the client gave up before we accepted: nothing to do
+            }
+            catch (SocketException ex)
+            {
+                ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode);
+                try
+                {
+                    await Task.Delay(AcceptErrorPause, _timeProvider, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            accepted.NoDelay = true;
+            _onAccepted(accepted, this);
+        }
+    }
+
+    /// <summary>Stops accepting at once (the socket closes, so new connects are refused); open sessions are not touched.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _socket.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        _stopping.Dispose();
+        ProxyLog.ListenerStopped(_logger, Name);
+    }
+}

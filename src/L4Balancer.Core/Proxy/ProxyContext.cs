@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+
+namespace L4Balancer.Core.Proxy;
+
+/// <summary>What every session of one engine shares.</summary>
+internal sealed class ProxyContext
+{
+    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry)
+    {
+        TimeProvider = timeProvider;
+        Relay = relay;
+        Registry = registry;
+        Logger = loggerFactory.CreateLogger("L4Balancer.Proxy");
+        AccessLogger = loggerFactory.CreateLogger(Telemetry.AccessLog.Category);
+    }
+
+    public TimeProvider TimeProvider { get; }
+
+    public RelayOptions Relay { get; }
+
+    public ConnectionRegistry Registry { get; }
+
+    public ILogger Logger { get; }
+
+    public ILogger AccessLogger { get; }
+}

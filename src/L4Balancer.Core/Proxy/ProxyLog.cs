@@ -1,0 +1,29 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace L4Balancer.Core.Proxy;
+
+internal static partial class ProxyLog
+{
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint}")]
+    public static partial void Listening(ILogger logger, string listener, EndPoint endPoint);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "listener {Listener} stopped accepting")]
+    public static partial void ListenerStopped(ILogger logger, string listener);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "listener {Listener}: accept failed ({Error}); retrying")]
+    public static partial void AcceptFailed(ILogger logger, string listener, SocketError error);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "tenant {Tenant}: connect to backend {Backend} failed: {Error}")]
+    public static partial void ConnectFailed(ILogger logger, string tenant, string backend, string error);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "connection {ConnectionId} failed unexpectedly")]
+    public static partial void SessionFaulted(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "draining {Count} open connections for up to {Timeout}")]
+    public static partial void Draining(ILogger logger, int count, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "drain timeout reached: closing {Count} connections")]
+    public static partial void DrainTimedOut(ILogger logger, int count);
+}

@@ -1,0 +1,298 @@
+using System.Net;
+using System.Net.Sockets;
+using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Routing;
+using L4Balancer.Core.Runtime;
+using L4Balancer.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace L4Balancer.Core.Proxy;
+
+/// <summary>
+/// One client connection from accept to close. <see cref="RunAsync"/> is the whole data path in
+/// order: admission → route → pick and connect → relay → account. Queued to the thread pool by the
+/// listener (<see cref="IThreadPoolWorkItem"/>), so the accept loop never runs session code.
+/// </summary>
+internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
+{
+    private static readonly IReadOnlyCollection<BackendState> NoneTried = [];
+
+    private readonly ProxyContext _context;
+    private readonly RuntimeSnapshot _snapshot;
+    private readonly ListenerRoute _route;
+    private readonly Socket _clientSocket;
+    private readonly long _startTimestamp;
+    private readonly long _idleTimeoutTicks;
+    private int _reason;
+    private long _lastActivity;
+    private volatile bool _relaying;
+    private SocketPipe? _client;
+    private SocketPipe? _backendPipe;
+    private Socket? _backendSocket;
+    private CancellationTokenSource? _connectCancellation;
+
+    public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, Socket clientSocket)
+    {
+        Id = id;
+        _context = context;
+        _snapshot = snapshot;
+        _route = route;
+        _clientSocket = clientSocket;
+        _startTimestamp = context.TimeProvider.GetTimestamp();
+        _lastActivity = _startTimestamp;
+        _idleTimeoutTicks = (long)(snapshot.Config.Global.IdleTimeout.TotalSeconds * context.TimeProvider.TimestampFrequency);
+        ClientEndPoint = clientSocket.RemoteEndPoint as IPEndPoint;
+    }
+
+    public long Id { get; }
+
+    public IPEndPoint? ClientEndPoint { get; }
+
+    public string ListenerName => _route.Name;
+
+    public TenantState? Tenant { get; private set; }
+
+    public BackendState? Backend { get; private set; }
+
+    public string? ServerName { get; private set; }
+
+    public CloseReason Reason => (CloseReason)Volatile.Read(ref _reason);
+
+    /// <summary>Bytes relayed so far, for live views; read without locks, so approximate while running.</summary>
+    public long BytesClientToBackend => _client?.BytesReceived ?? 0;
+
+    public long BytesBackendToClient => _backendPipe?.BytesReceived ?? 0;
+
+    void IThreadPoolWorkItem.Execute() => _ = RunAsync();
+
+    public async Task RunAsync()
+    {
+        _context.Registry.Add(this);
+        try
+        {
+            await RunCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A bug, not a network event (those come back as values): log it, and keep the process serving.
+            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
+            Abort(CloseReason.Closed, reset: true);
+        }
+        finally
+        {
+            Finish();
+        }
+    }
+
+    private async Task RunCoreAsync()
+    {
+        // 1. Admission happens before a single byte is read.
+        var tenant = _route.Tenant;
+
+        // 2. Route. Reading starts here so the first bytes (and, for SNI, the ClientHello) are buffered
+        //    in the client pipe while we decide and connect; they are replayed to the backend unchanged.
+        _client = new SocketPipe(_clientSocket, RelaySide.Client, this, _context.Relay);
+        var clientReceive = _client.ReceiveAsync();
+        if (tenant is null)
+        {
+            await RejectAsync(CloseReason.NoBackend, null, clientReceive).ConfigureAwait(false);
+            return;
+        }
+
+        Tenant = tenant;
+
+        // 3. Pick a backend and connect, trying others on failure.
+        var (backendSocket, backend) = await ConnectAsync(tenant).ConfigureAwait(false);
+        if (backendSocket is null || backend is null)
+        {
+            await RejectAsync(Reason == CloseReason.None ? CloseReason.NoBackend : Reason, tenant, clientReceive).ConfigureAwait(false);
+            return;
+        }
+
+        Backend = backend;
+        tenant.Counters.Opened();
+
+        // 4. Relay both ways until both directions are finished (or one side fails).
+        var backendPipe = _backendPipe = new SocketPipe(backendSocket, RelaySide.Backend, this, _context.Relay);
+        _relaying = true;
+        Touch();
+        await Task.WhenAll(
+            clientReceive,
+            backendPipe.ReceiveAsync(),
+            backendPipe.SendAsync(_client.Input),
+            _client.SendAsync(backendPipe.Input)).ConfigureAwait(false);
+
+        SetReason(CloseReason.Closed);
+    }
+
+    private async Task RejectAsync(CloseReason reason, TenantState? tenant, Task clientReceive)
+    {
+        SetReason(reason);
+        (tenant?.Counters)?.Rejected(reason);
+        Abort(reason, reset: false);
+        await clientReceive.ConfigureAwait(false);
+    }
+
+    private async Task<(Socket? Socket, BackendState? Backend)> ConnectAsync(TenantState tenant)
+    {
+        var retries = tenant.Config.Retries;
+        var timeout = _snapshot.Config.Global.ConnectTimeout;
+        List<BackendState>? tried = null;
+
+        // A backend that is full when we try to take its slot is not a failed attempt; bound the loop
+        // by the backend count so a race on the last slot cannot spin.
+        for (int attempt = 0, picks = 0; attempt <= retries && picks <= tenant.Backends.Count + retries; picks++)
+        {
+            if (Reason != CloseReason.None)
+            {
+                return (null, null); // client went away while we were connecting
+            }
+
+            var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried);
+            if (backend is null)
+            {
+                return (null, null);
+            }
+
+            (tried ??= new List<BackendState>(2)).Add(backend);
+            if (!backend.TryAcquire())
+            {
+                continue;
+            }
+
+            attempt++;
+            var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            _backendSocket = socket;
+            using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
+            _connectCancellation = cancellation;
+            try
+            {
+                if (Reason != CloseReason.None)
+                {
+                    throw new OperationCanceledException();
+                }
+
+                await socket.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
+                backend.RecordConnectSuccess();
+                return (socket, backend);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                backend.Release();
+                socket.Dispose();
+                _backendSocket = null;
+                if (Reason != CloseReason.None)
+                {
+                    return (null, null);
+                }
+
+                backend.RecordConnectFailure();
+                ProxyLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address,
+                    ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout");
+            }
+            finally
+            {
+                _connectCancellation = null;
+            }
+        }
+
+        return (null, null);
+    }
+
+    void IRelayOwner.OnPeerFailed(RelaySide side) =>
+        Abort(side == RelaySide.Client ? CloseReason.ClientReset : CloseReason.BackendReset, reset: true);
+
+    void IRelayOwner.OnActivity() => Touch();
+
+    private void Touch() => Volatile.Write(ref _lastActivity, _context.TimeProvider.GetTimestamp());
+
+    /// <summary>Called by the registry's idle scan.</summary>
+    public void CheckIdle(long now)
+    {
+        if (_relaying && _idleTimeoutTicks > 0 && now - Volatile.Read(ref _lastActivity) >= _idleTimeoutTicks)
+        {
+            Abort(CloseReason.IdleTimeout, reset: false);
+        }
+    }
+
+    /// <summary>
+    /// Ends the session from outside the relay loops: closes both sockets, which completes every
+    /// pending receive and send. With <paramref name="reset"/> the close is abortive (RST), so a reset
+    /// on one side is passed on as a reset to the other.
+    /// </summary>
+    public void Abort(CloseReason reason, bool reset)
+    {
+        SetReason(reason);
+        try
+        {
+            _connectCancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Connect already finished.
+        }
+
+        CloseSocket(_clientSocket, reset);
+        if (_backendSocket is { } backend)
+        {
+            CloseSocket(backend, reset);
+        }
+    }
+
+    private static void CloseSocket(Socket socket, bool reset)
+    {
+        try
+        {
+            if (reset)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            else
+            {
+                // .NET turns Dispose into an abortive close when it has to cancel a pending receive,
+                // unless the send side was shut down first (SafeSocketHandle.CloseAsIs): a graceful
+                // close (rejection, idle timeout, drain) must say Shutdown to send FIN, not RST.
+                socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed or reset by the peer.
+        }
+
+        socket.Dispose();
+    }
+
+    private void SetReason(CloseReason reason) => Interlocked.CompareExchange(ref _reason, (int)reason, (int)CloseReason.None);
+
+    private void Finish()
+    {
+        SetReason(CloseReason.Closed);
+        _clientSocket.Dispose();
+        _backendSocket?.Dispose();
+        if (Backend is { } backend)
+        {
+            backend.Release();
+            Tenant!.Counters.Finished();
+            Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
+        }
+
+        _context.Registry.Remove(this);
+        if (_context.AccessLogger.IsEnabled(LogLevel.Information))
+        {
+            var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
+            AccessLog.Connection(
+                _context.AccessLogger,
+                Id,
+                _route.Name,
+                Tenant?.Name ?? "-",
+                ClientEndPoint?.ToString() ?? "-",
+                ServerName ?? "-",
+                Backend?.Address ?? "-",
+                BytesClientToBackend,
+                BytesBackendToClient,
+                Math.Round(elapsed.TotalMilliseconds, 3),
+                Reason.ToWireName());
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace L4Balancer.Core.Proxy;
+
+internal enum RelaySide
+{
+    Client,
+    Backend,
+}

@@ -1,0 +1,28 @@
+using L4Balancer.Core.Config;
+using L4Balancer.Core.Routing;
+
+namespace L4Balancer.Core.Runtime;
+
+/// <summary>
+/// Everything a new connection needs, built from one config and swapped whole on reload. A session
+/// takes the snapshot current at accept and keeps it to the end, so a reload never changes a live
+/// connection's tenant or backend.
+/// </summary>
+internal sealed class RuntimeSnapshot
+{
+    public RuntimeSnapshot(BalancerConfig config, long generation, IReadOnlyDictionary<string, TenantState> tenants, IReadOnlyDictionary<string, ListenerRoute> listeners)
+    {
+        Config = config;
+        Generation = generation;
+        Tenants = tenants;
+        Listeners = listeners;
+    }
+
+    public BalancerConfig Config { get; }
+
+    public long Generation { get; }
+
+    public IReadOnlyDictionary<string, TenantState> Tenants { get; }
+
+    public IReadOnlyDictionary<string, ListenerRoute> Listeners { get; }
+}

@@ -1,0 +1,28 @@
+using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Config;
+using L4Balancer.Core.Routing;
+
+namespace L4Balancer.Core.Runtime;
+
+internal static class SnapshotBuilder
+{
+    public static RuntimeSnapshot Build(BalancerConfig config, long generation, StateStore store, Random? random = null)
+    {
+        var tenants = new Dictionary<string, TenantState>(StringComparer.Ordinal);
+        foreach (var tenant in config.Tenants)
+        {
+            var backends = tenant.Backends.Select(b => store.GetOrAddBackend(tenant.Name, b)).ToArray();
+            var policy = LoadBalancingPolicies.Create(tenant.Balance, random);
+            tenants[tenant.Name] = new TenantState(tenant, backends, policy, store.GetOrAddCounters(tenant.Name));
+        }
+
+        var listeners = new Dictionary<string, ListenerRoute>(StringComparer.Ordinal);
+        foreach (var listener in config.Listeners)
+        {
+            var tenant = listener.Tenant is { } name && tenants.TryGetValue(name, out var t) ? t : null;
+            listeners[listener.Name] = new ListenerRoute(listener, tenant);
+        }
+
+        return new RuntimeSnapshot(config, generation, tenants, listeners);
+    }
+}
