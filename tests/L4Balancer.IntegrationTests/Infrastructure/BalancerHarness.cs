@@ -3,22 +3,35 @@ using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Runtime;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.IntegrationTests.Infrastructure;
 
 /// <summary>An in-process engine on 127.0.0.1 port 0.</summary>
 internal sealed class BalancerHarness : IAsyncDisposable
 {
-    private BalancerHarness(BalancerEngine engine) => Engine = engine;
+    private readonly ILoggerFactory _loggerFactory;
+
+    private BalancerHarness(BalancerEngine engine, CapturingLoggerProvider logs, ILoggerFactory loggerFactory)
+    {
+        Engine = engine;
+        Logs = logs;
+        _loggerFactory = loggerFactory;
+    }
 
     public BalancerEngine Engine { get; }
 
+    public CapturingLoggerProvider Logs { get; }
+
+    public IEnumerable<string> AccessLog => Logs.Messages(Core.Telemetry.AccessLog.Category);
+
     public static async Task<BalancerHarness> StartAsync(BalancerConfig config, TimeProvider? timeProvider = null, RelayOptions? relay = null, TimeSpan? idleScanInterval = null)
     {
-        var engine = new BalancerEngine(NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, relay, new Random(42), idleScanInterval);
+        var logs = new CapturingLoggerProvider();
+        var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        var engine = new BalancerEngine(loggerFactory, timeProvider ?? TimeProvider.System, relay, new Random(42), idleScanInterval);
         await engine.StartAsync(config);
-        return new BalancerHarness(engine);
+        return new BalancerHarness(engine, logs, loggerFactory);
     }
 
     public IPEndPoint EndPoint(string listener = TestConfigs.ListenerName) => Engine.ListenerEndPoints[listener];
@@ -26,5 +39,9 @@ internal sealed class BalancerHarness : IAsyncDisposable
     public Task<Socket> ConnectAsync(string listener = TestConfigs.ListenerName, IPAddress? from = null) =>
         SocketExtensions.ConnectToAsync(EndPoint(listener), from);
 
-    public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        _loggerFactory.Dispose();
+    }
 }
