@@ -1,0 +1,32 @@
+namespace L4Balancer.Core.Tls;
+
+/// <summary>How <see cref="SniPeeker.PeekAsync"/> ended.</summary>
+internal enum SniPeekStatus
+{
+    /// <summary>A complete ClientHello with a host name: route by it.</summary>
+    Sni,
+
+    /// <summary>A complete ClientHello without a host name: the listener's fallback tenant, if any.</summary>
+    NoSni,
+
+    /// <summary>The client does not speak TLS (see <see cref="ClientHelloResult.NotTls"/>).</summary>
+    NotTls,
+
+    /// <summary>A broken ClientHello (see <see cref="ClientHelloResult.Malformed"/>).</summary>
+    Malformed,
+
+    /// <summary>The ClientHello would exceed the byte limit.</summary>
+    TooLarge,
+
+    /// <summary>The client finished sending (FIN) before a complete ClientHello; zero bytes included.</summary>
+    Truncated,
+
+    /// <summary>The timeout token fired before a complete ClientHello (<c>client_hello_timeout</c>).</summary>
+    Timeout,
+
+    /// <summary>
+    /// The read was cancelled with <see cref="System.IO.Pipelines.PipeReader.CancelPendingRead"/>:
+    /// the caller is tearing the connection down.
+    /// </summary>
+    Canceled,
+}
