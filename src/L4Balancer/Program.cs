@@ -1,10 +1,77 @@
+using System.Reflection;
+using L4Balancer.Core.Config;
+using L4Balancer.Demo;
+using L4Balancer.Hosting;
+
 namespace L4Balancer;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    public const int ExitOk = 0;
+    public const int ExitFatal = 1;
+    public const int ExitBadConfig = 2;
+
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("l4balancer: not wired yet");
-        return args.Length == 0 ? 2 : 2;
+        var command = CommandLine.Parse(args);
+        switch (command.Command)
+        {
+            case "version":
+                Console.WriteLine($"l4balancer {Version}");
+                return ExitOk;
+            case "help":
+                Console.WriteLine(CommandLine.Usage);
+                return ExitOk;
+            case "error":
+                Console.Error.WriteLine($"l4balancer: {command.Error}");
+                Console.Error.WriteLine(CommandLine.Usage);
+                return ExitBadConfig;
+            case "check":
+                return Check(command.ConfigPath!);
+            case "run":
+                return await RunAsync(command.ConfigPath!, command.LogFormat);
+            case "demo":
+                return await DemoCommand.RunAsync(command.LogFormat);
+            default:
+                Console.Error.WriteLine($"l4balancer: unknown command {command.Command}");
+                return ExitBadConfig;
+        }
+    }
+
+    private static int Check(string path)
+    {
+        var result = ConfigLoader.LoadFile(path);
+        if (!result.IsValid)
+        {
+            PrintErrors(result);
+            return ExitBadConfig;
+        }
+
+        Console.WriteLine($"{path}: ok");
+        Console.Write(ConfigSummary.Format(result.Config));
+        return ExitOk;
+    }
+
+    private static async Task<int> RunAsync(string path, LogFormat format)
+    {
+        var result = ConfigLoader.LoadFile(path);
+        if (!result.IsValid)
+        {
+            PrintErrors(result);
+            return ExitBadConfig;
+        }
+
+        return await BalancerHost.RunAsync(result.Config, format, configPath: path);
+    }
+
+    public static void PrintErrors(ConfigLoadResult result)
+    {
+        foreach (var error in result.Errors)
+        {
+            Console.Error.WriteLine(error);
+        }
     }
 }

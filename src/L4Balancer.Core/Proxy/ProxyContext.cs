@@ -1,3 +1,4 @@
+using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
@@ -5,8 +6,9 @@ namespace L4Balancer.Core.Proxy;
 /// <summary>What every session of one engine shares.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry)
+    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections)
     {
+        Rejections = rejections;
         TimeProvider = timeProvider;
         Relay = relay;
         Registry = registry;
@@ -19,6 +21,8 @@ internal sealed class ProxyContext
     public RelayOptions Relay { get; }
 
     public ConnectionRegistry Registry { get; }
+
+    public RejectionCounters Rejections { get; }
 
     public ILogger Logger { get; }
 

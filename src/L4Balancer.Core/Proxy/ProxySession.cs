@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Config;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
+using L4Balancer.Core.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
@@ -29,7 +31,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     private SocketPipe? _client;
     private SocketPipe? _backendPipe;
     private Socket? _backendSocket;
-    private CancellationTokenSource? _connectCancellation;
+    private CancellationTokenSource? _pendingCancellation;
 
     public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, Socket clientSocket)
     {
@@ -93,9 +95,13 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         //    in the client pipe while we decide and connect; they are replayed to the backend unchanged.
         _client = new SocketPipe(_clientSocket, RelaySide.Client, this, _context.Relay);
         var clientReceive = _client.ReceiveAsync();
+        CloseReason rejection;
+        (tenant, rejection) = _route.Config.Route == RouteMode.Sni
+            ? await RouteBySniAsync(_client).ConfigureAwait(false)
+            : (tenant, tenant is null ? CloseReason.NoBackend : CloseReason.None);
         if (tenant is null)
         {
-            await RejectAsync(CloseReason.NoBackend, null, clientReceive).ConfigureAwait(false);
+            await RejectAsync(rejection, null, clientReceive).ConfigureAwait(false);
             return;
         }
 
@@ -125,10 +131,50 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         SetReason(CloseReason.Closed);
     }
 
+    /// <summary>
+    /// Peeks the ClientHello (nothing is consumed: the backend gets it byte for byte) and finds the
+    /// tenant claiming its SNI, else the listener's fallback tenant.
+    /// </summary>
+    private async Task<(TenantState? Tenant, CloseReason Rejection)> RouteBySniAsync(SocketPipe client)
+    {
+        SniPeekResult peek;
+        using (var timeout = new CancellationTokenSource(_snapshot.Config.Global.ClientHelloTimeout, _context.TimeProvider))
+        {
+            _pendingCancellation = timeout; // an abort (drain, client reset) also ends the wait
+            try
+            {
+                peek = await SniPeeker.PeekAsync(client.Input, Math.Min(ClientHelloReader.DefaultMaxHelloBytes, _context.Relay.PauseThreshold), timeout.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _pendingCancellation = null;
+            }
+        }
+
+        if (Reason != CloseReason.None)
+        {
+            return (null, Reason); // aborted while waiting (client reset, drain)
+        }
+
+        ServerName = peek.ServerName;
+        return peek.Status switch
+        {
+            SniPeekStatus.Sni => WithFallback(_snapshot.Sni.Find(peek.ServerName)),
+            SniPeekStatus.NoSni => WithFallback(null),
+            SniPeekStatus.Timeout => (null, CloseReason.HelloTimeout),
+
+            // Non-TLS bytes, a malformed or oversized hello, or EOF before a whole hello.
+            _ => (null, CloseReason.NotTls),
+        };
+
+        (TenantState?, CloseReason) WithFallback(TenantState? claimed) =>
+            (claimed ?? _route.Tenant) is { } tenant ? (tenant, CloseReason.None) : (null, CloseReason.UnknownSni);
+    }
+
     private async Task RejectAsync(CloseReason reason, TenantState? tenant, Task clientReceive)
     {
         SetReason(reason);
-        (tenant?.Counters)?.Rejected(reason);
+        _context.Rejections.Count(_route.Name, tenant, reason);
         Abort(reason, reset: false);
         await clientReceive.ConfigureAwait(false);
     }
@@ -164,7 +210,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
             var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             _backendSocket = socket;
             using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
-            _connectCancellation = cancellation;
+            _pendingCancellation = cancellation;
             try
             {
                 if (Reason != CloseReason.None)
@@ -192,7 +238,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
             }
             finally
             {
-                _connectCancellation = null;
+                _pendingCancellation = null;
             }
         }
 
@@ -225,7 +271,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         SetReason(reason);
         try
         {
-            _connectCancellation?.Cancel();
+            _pendingCancellation?.Cancel();
         }
         catch (ObjectDisposedException)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Runtime;
@@ -27,7 +28,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _timeProvider = timeProvider;
         _random = random;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections);
+        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections);
     }
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("the engine has not started");
@@ -35,6 +36,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
     public StateStore State { get; } = new();
 
     public ConnectionRegistry Connections { get; }
+
+    public RejectionCounters Rejections { get; } = new();
 
     public TimeProvider TimeProvider => _timeProvider;
 

@@ -10,12 +10,13 @@ namespace L4Balancer.Core.Runtime;
 /// </summary>
 internal sealed class RuntimeSnapshot
 {
-    public RuntimeSnapshot(BalancerConfig config, long generation, IReadOnlyDictionary<string, TenantState> tenants, IReadOnlyDictionary<string, ListenerRoute> listeners)
+    public RuntimeSnapshot(BalancerConfig config, long generation, IReadOnlyDictionary<string, TenantState> tenants, IReadOnlyDictionary<string, ListenerRoute> listeners, SniRouter sni)
     {
         Config = config;
         Generation = generation;
         Tenants = tenants;
         Listeners = listeners;
+        Sni = sni;
     }
 
     public BalancerConfig Config { get; }
@@ -25,4 +26,7 @@ internal sealed class RuntimeSnapshot
     public IReadOnlyDictionary<string, TenantState> Tenants { get; }
 
     public IReadOnlyDictionary<string, ListenerRoute> Listeners { get; }
+
+    /// <summary>Every tenant's SNI names; used by every <c>route = "sni"</c> listener.</summary>
+    public SniRouter Sni { get; }
 }

@@ -23,6 +23,6 @@ internal static class SnapshotBuilder
             listeners[listener.Name] = new ListenerRoute(listener, tenant);
         }
 
-        return new RuntimeSnapshot(config, generation, tenants, listeners);
+        return new RuntimeSnapshot(config, generation, tenants, listeners, new SniRouter(tenants.Values));
     }
 }

@@ -1,0 +1,53 @@
+using L4Balancer.Core.Config;
+using L4Balancer.Hosting;
+
+namespace L4Balancer.Demo;
+
+/// <summary><c>l4balancer demo</c>: two built-in backends and a balancer in front of them, from the embedded config.</summary>
+internal static class DemoCommand
+{
+    public const string ConfigResource = "L4Balancer.Demo.demo.toml";
+
+    public static async Task<int> RunAsync(LogFormat format)
+    {
+        await using var a = DemoBackend.Start("a");
+        await using var b = DemoBackend.Start("b");
+        var result = LoadConfig(a, b);
+        if (!result.IsValid)
+        {
+            Program.PrintErrors(result);
+            return Program.ExitBadConfig;
+        }
+
+        return await BalancerHost.RunAsync(result.Config, format, configPath: null, onStarted: engine =>
+        {
+            var front = engine.ListenerEndPoints["demo-http"];
+            Console.WriteLine($"""
+
+                L4Balancer {Program.Version} demo
+                  balancer  {front}  (listener "demo-http", tenant "demo", least connections)
+                  backend a {a.EndPoint}
+                  backend b {b.EndPoint}
+
+                Try, in another terminal:
+                  curl -s http://{front}/hello                         # answered by backend a or b
+                  curl -s http://{front}/a http://{front}/b            # two requests, one keep-alive connection
+                  curl -N -X POST http://{front}/v1/chat/completions   # a chunked answer streamed token by token
+
+                Ctrl-C drains open connections and stops.
+
+                """);
+        }).ConfigureAwait(false);
+    }
+
+    public static ConfigLoadResult LoadConfig(DemoBackend a, DemoBackend b)
+    {
+        using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream(ConfigResource)
+            ?? throw new InvalidOperationException($"embedded resource {ConfigResource} is missing from the build");
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd()
+            .Replace("{{BACKEND_A}}", a.EndPoint.ToString(), StringComparison.Ordinal)
+            .Replace("{{BACKEND_B}}", b.EndPoint.ToString(), StringComparison.Ordinal);
+        return ConfigLoader.Parse(text, "demo.toml");
+    }
+}

@@ -1,0 +1,7 @@
+namespace L4Balancer;
+
+internal enum LogFormat
+{
+    Console,
+    Json,
+}
