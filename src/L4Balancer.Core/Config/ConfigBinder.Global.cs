@@ -1,0 +1,114 @@
+namespace L4Balancer.Core.Config;
+
+/// <summary>The <c>[global]</c> and <c>[admin]</c> tables.</summary>
+internal sealed partial class ConfigBinder
+{
+    private GlobalConfig BindGlobal(TomlSourceTable table)
+    {
+        var reader = new ConfigTableReader(table, "global", _diagnostics);
+        var defaults = new GlobalConfig();
+        var global = new GlobalConfig
+        {
+            MaxConnections = reader.Int("max_connections", 0, min: 0),
+            MaxConnectionsPerIp = reader.Int("max_connections_per_ip", 0, min: 0),
+            ConnectTimeout = reader.Duration("connect_timeout", defaults.ConnectTimeout, allowZero: false),
+            IdleTimeout = reader.Duration("idle_timeout", defaults.IdleTimeout, allowZero: false),
+            ClientHelloTimeout = reader.Duration("client_hello_timeout", defaults.ClientHelloTimeout, allowZero: false),
+
+            // 0 is meaningful here: close what is left as soon as the listeners are closed.
+            DrainTimeout = reader.Duration("drain_timeout", defaults.DrainTimeout, allowZero: true),
+            Backlog = reader.Int("backlog", defaults.Backlog, min: 1),
+            Deny = ReadPrefixes(reader, "deny", "global deny").Select(p => p.Prefix).ToList(),
+        };
+        reader.ReportUnknownKeys();
+        return global;
+    }
+
+    private AdminConfig? BindAdmin(TomlSourceTable table)
+    {
+        var reader = new ConfigTableReader(table, "admin", _diagnostics);
+        var listen = reader.RequiredString("listen");
+        var tokenText = reader.RequiredString("token");
+        reader.ReportUnknownKeys();
+
+        System.Net.IPEndPoint? endPoint = null;
+        if (listen is { } l && !EndPointParser.TryParseBind(l.Value, out endPoint, out var error))
+        {
+            reader.Error(l.Line, $"listen {error}");
+        }
+
+        var token = tokenText is { } t ? ResolveToken(reader, t) : null;
+        return endPoint is not null && token is not null ? new AdminConfig { Listen = endPoint, Token = token } : null;
+    }
+
+    /// <summary>
+    /// <c>env:NAME</c>, <c>file:/path</c> or the literal secret. Resolved now rather than when the admin
+    /// endpoint starts, so a missing secret fails <c>check</c> and a reload instead of leaving the
+    /// endpoint open with an empty token. A relative file path starts at the config file's directory,
+    /// not at the working directory (which is <c>/</c> under systemd).
+    /// </summary>
+    private string? ResolveToken(ConfigTableReader reader, LocatedString text)
+    {
+        string token;
+        if (text.Value.StartsWith("env:", StringComparison.Ordinal))
+        {
+            var name = text.Value[4..];
+            if (name.Length == 0)
+            {
+                reader.Error(text.Line, "token \"env:\" needs a variable name, e.g. \"env:L4B_ADMIN_TOKEN\"");
+                return null;
+            }
+
+            if (Environment.GetEnvironmentVariable(name) is not { } value)
+            {
+                reader.Error(text.Line, $"token: environment variable \"{name}\" is not set");
+                return null;
+            }
+
+            if (value.Length == 0)
+            {
+                reader.Error(text.Line, $"token: environment variable \"{name}\" is empty");
+                return null;
+            }
+
+            token = value;
+        }
+        else if (text.Value.StartsWith("file:", StringComparison.Ordinal))
+        {
+            var path = text.Value[5..];
+            if (path.Length == 0)
+            {
+                reader.Error(text.Line, "token \"file:\" needs a path, e.g. \"file:/etc/l4balancer/admin-token\"");
+                return null;
+            }
+
+            try
+            {
+                // Secret files usually end with a newline (echo, editors); it is not part of the token.
+                token = File.ReadAllText(Path.GetFullPath(path, _baseDirectory)).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            {
+                reader.Error(text.Line, $"token: cannot read file \"{path}\": {e.Message}");
+                return null;
+            }
+
+            if (token.Length == 0)
+            {
+                reader.Error(text.Line, $"token: file \"{path}\" is empty");
+                return null;
+            }
+        }
+        else
+        {
+            token = text.Value;
+            if (token.Length == 0)
+            {
+                reader.Error(text.Line, "token must not be empty");
+                return null;
+            }
+        }
+
+        return token;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+
+namespace L4Balancer.Core.Config;
+
+/// <summary>The <c>[[listener]]</c> tables.</summary>
+internal sealed partial class ConfigBinder
+{
+    /// <param name="hasSniListener">Whether any listener routes by SNI, even one with other errors.</param>
+    private List<ListenerConfig> BindListeners(IReadOnlyList<TomlSourceTable> tables, HashSet<string> tenantNames, out bool hasSniListener)
+    {
+        hasSniListener = false;
+        var listeners = new List<ListenerConfig>();
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var binds = new List<(IPEndPoint EndPoint, string Context)>();
+        for (var i = 0; i < tables.Count; i++)
+        {
+            var reader = new ConfigTableReader(tables[i], $"listener #{i + 1}", _diagnostics);
+            var name = ReadName(reader, "listener");
+            if (name is not null && !names.TryAdd(name, reader.Line))
+            {
+                _diagnostics.Add(reader.KeyLine("name"), $"listener \"{name}\" is already defined on line {names[name]}");
+            }
+
+            var bind = ReadBind(reader, binds);
+            var route = reader.Choice("route", RouteMode.Port, ("sni", RouteMode.Sni), ("port", RouteMode.Port));
+            hasSniListener |= route == RouteMode.Sni;
+            var tenant = reader.String("tenant");
+            if (tenant is { } t && !tenantNames.Contains(t.Value))
+            {
+                reader.Error(t.Line, $"tenant \"{t.Value}\" is not defined");
+            }
+
+            if (route == RouteMode.Port && !reader.Has("tenant"))
+            {
+                reader.Error(reader.Line, "route \"port\" needs a tenant");
+            }
+
+            reader.ReportUnknownKeys();
+            if (name is not null && bind is not null)
+            {
+                listeners.Add(new ListenerConfig { Name = name, Bind = bind, Route = route ?? RouteMode.Port, Tenant = tenant?.Value });
+            }
+        }
+
+        return listeners;
+    }
+
+    /// <summary>
+    /// Two listeners on one port fail at bind time, long after <c>check</c> said the file was fine:
+    /// the same address, or a wildcard that covers the other (<c>[::]</c> is dual stack, so it covers
+    /// IPv4 too). Port 0 never clashes: each bind gets its own free port.
+    /// </summary>
+    private IPEndPoint? ReadBind(ConfigTableReader reader, List<(IPEndPoint EndPoint, string Context)> binds)
+    {
+        if (reader.RequiredString("bind") is not { } text)
+        {
+            return null;
+        }
+
+        if (!EndPointParser.TryParseBind(text.Value, out var endPoint, out var error))
+        {
+            reader.Error(text.Line, $"bind {error}");
+            return null;
+        }
+
+        if (endPoint.Port != 0)
+        {
+            foreach (var (other, otherContext) in binds)
+            {
+                if (other.Port != endPoint.Port)
+                {
+                    continue;
+                }
+
+                if (other.Address.Equals(endPoint.Address))
+                {
+                    reader.Error(text.Line, $"bind \"{text.Value}\" is already used by {otherContext}");
+                    break;
+                }
+
+                if (Covers(other.Address, endPoint.Address) || Covers(endPoint.Address, other.Address))
+                {
+                    reader.Error(text.Line, $"bind \"{text.Value}\" overlaps {otherContext} (\"{other}\")");
+                    break;
+                }
+            }
+        }
+
+        binds.Add((endPoint, reader.Context));
+        return endPoint;
+    }
+
+    private static bool Covers(IPAddress wildcard, IPAddress address) =>
+        wildcard.Equals(IPAddress.IPv6Any)
+        || (wildcard.Equals(IPAddress.Any) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+}

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Sockets;
+using L4Balancer.Core.Net;
+
+namespace L4Balancer.Core.Config;
+
+/// <summary>The <c>[[tenant]]</c> tables with their <c>health</c> and <c>[[tenant.backend]]</c> tables.</summary>
+internal sealed partial class ConfigBinder
+{
+    private const string ServerNameRules =
+        "dot-separated labels of letters, digits and hyphens; a wildcard only as a leading \"*.\"";
+
+    /// <summary>Each host is looked up once per load, however many tenants use it.</summary>
+    private readonly Dictionary<string, (IPAddress? Address, string? Error)> _resolved = new(StringComparer.OrdinalIgnoreCase);
+
+    private List<TenantConfig> BindTenants(IReadOnlyList<TomlSourceTable> tables, bool hasSniListener)
+    {
+        var tenants = new List<TenantConfig>();
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var claims = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < tables.Count; i++)
+        {
+            var reader = new ConfigTableReader(tables[i], $"tenant #{i + 1}", _diagnostics);
+            var name = ReadName(reader, "tenant");
+            if (name is not null && !names.TryAdd(name, reader.Line))
+            {
+                _diagnostics.Add(reader.KeyLine("name"), $"tenant \"{name}\" is already defined on line {names[name]}");
+            }
+
+            // Tenants are not tied to sni listeners, so a name claimed twice is ambiguous on every one of them.
+            var sni = ReadServerNames(reader, hasSniListener ? claims : null);
+            var (allow, deny) = ReadAcl(reader);
+            var maxConnections = reader.Int("max_connections", 0, min: 0);
+            var rate = reader.Int("connection_rate", 0, min: 0);
+            var burst = reader.Int("connection_burst", rate, min: 0);
+            if (rate > 0 && burst == 0)
+            {
+                reader.Error(reader.KeyLine("connection_burst"), "connection_burst must be > 0 when connection_rate is set (a bucket of 0 admits nothing)");
+            }
+
+            var tenant = new TenantConfig
+            {
+                Name = name ?? "",
+                Sni = sni,
+                Allow = allow,
+                Deny = deny,
+                MaxConnections = maxConnections,
+                ConnectionRate = rate,
+                ConnectionBurst = burst,
+                Bandwidth = reader.Rate("bandwidth"),
+                ProxyProtocol = reader.Choice("proxy_protocol", ProxyProtocolMode.Off,
+                    ("off", ProxyProtocolMode.Off), ("v1", ProxyProtocolMode.V1), ("v2", ProxyProtocolMode.V2)) ?? ProxyProtocolMode.Off,
+                Balance = reader.Choice("balance", BalanceAlgorithm.LeastConnections,
+                    ("least_connections", BalanceAlgorithm.LeastConnections),
+                    ("round_robin", BalanceAlgorithm.RoundRobin),
+                    ("power_of_two", BalanceAlgorithm.PowerOfTwo)) ?? BalanceAlgorithm.LeastConnections,
+                Retries = reader.Int("retries", 2, min: 0),
+                Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context) : null,
+                Backends = BindBackends(reader),
+            };
+            reader.ReportUnknownKeys();
+            if (name is not null)
+            {
+                tenants.Add(tenant);
+            }
+        }
+
+        return tenants;
+    }
+
+    /// <param name="claims">Names already claimed by earlier tenants, or null when no listener routes by SNI.</param>
+    private List<string> ReadServerNames(ConfigTableReader reader, Dictionary<string, string>? claims)
+    {
+        var names = new List<string>();
+        foreach (var item in reader.StringArray("sni"))
+        {
+            if (!HostName.TryNormalizeServerName(item.Value, out var name))
+            {
+                reader.Error(item.Line, $"sni \"{item.Value}\" is not a valid server name ({ServerNameRules})");
+                continue;
+            }
+
+            if (names.Contains(name))
+            {
+                reader.Error(item.Line, $"sni \"{item.Value}\" is listed twice");
+                continue;
+            }
+
+            names.Add(name);
+            if (claims is not null && !claims.TryAdd(name, reader.Context))
+            {
+                reader.Error(item.Line, $"sni \"{item.Value}\" is already claimed by {claims[name]}");
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// One prefix in both lists would get two verdicts in one radix tree; whichever was inserted last
+    /// would win silently, so it is an error.
+    /// </summary>
+    private (List<IpPrefix> Allow, List<IpPrefix> Deny) ReadAcl(ConfigTableReader reader)
+    {
+        var allow = ReadPrefixes(reader, "allow", reader.Context);
+        var deny = ReadPrefixes(reader, "deny", reader.Context);
+        var allowed = allow.Select(a => a.Prefix).ToHashSet();
+        foreach (var (prefix, line) in deny)
+        {
+            if (allowed.Contains(prefix))
+            {
+                reader.Error(line, $"\"{prefix}\" is in both allow and deny");
+            }
+        }
+
+        return (allow.Select(a => a.Prefix).ToList(), deny.Select(d => d.Prefix).ToList());
+    }
+
+    private HealthConfig BindHealth(TomlSourceTable table, string tenantContext)
+    {
+        var reader = new ConfigTableReader(table, $"{tenantContext} health", _diagnostics);
+        var defaults = new HealthConfig();
+        var health = new HealthConfig
+        {
+            Interval = reader.Duration("interval", defaults.Interval, allowZero: false),
+            Timeout = reader.Duration("timeout", defaults.Timeout, allowZero: false),
+            Rise = reader.Int("rise", defaults.Rise, min: 1),
+            Fall = reader.Int("fall", defaults.Fall, min: 1),
+        };
+        reader.ReportUnknownKeys();
+        return health;
+    }
+
+    private List<BackendConfig> BindBackends(ConfigTableReader tenant)
+    {
+        if (tenant.TableArray("backend", "[[tenant.backend]]") is not { } tables)
+        {
+            return [];
+        }
+
+        if (tables.Count == 0)
+        {
+            tenant.Error(tenant.Line, "no backends (add at least one [[tenant.backend]])");
+            return [];
+        }
+
+        var backends = new List<BackendConfig>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < tables.Count; i++)
+        {
+            var reader = new ConfigTableReader(tables[i], $"{tenant.Context} backend #{i + 1}", _diagnostics);
+            var address = reader.RequiredString("address");
+            if (address is { } a)
+            {
+                reader.Context = $"{tenant.Context} backend \"{a.Value}\"";
+            }
+
+            var weight = reader.Int("weight", 1, min: 1);
+            var maxConnections = reader.Int("max_connections", 0, min: 0);
+            reader.ReportUnknownKeys();
+            if (address is not { } text || ResolveBackend(tenant, text) is not { } resolved)
+            {
+                continue;
+            }
+
+            if (!seen.TryAdd(resolved.Identity, text.Line))
+            {
+                tenant.Error(text.Line, $"backend \"{text.Value}\" is listed twice (first on line {seen[resolved.Identity]})");
+                continue;
+            }
+
+            backends.Add(new BackendConfig
+            {
+                Address = text.Value,
+                EndPoint = resolved.EndPoint,
+                Weight = weight,
+                MaxConnections = maxConnections,
+            });
+        }
+
+        return backends;
+    }
+
+    /// <summary>
+    /// An IP literal as is; a host name through DNS, preferring IPv4 (dual-stack hosts often publish an
+    /// AAAA the backend does not listen on). Identity is the canonical literal, or the lower-cased host,
+    /// so <c>10.0.0.1:443</c> twice is caught but two names that happen to share an address are not
+    /// (that would make a reload depend on DNS answers).
+    /// </summary>
+    private (IPEndPoint EndPoint, string Identity)? ResolveBackend(ConfigTableReader tenant, LocatedString text)
+    {
+        if (!EndPointParser.TryParseBackend(text.Value, out var host, out var port, out var literal, out var error))
+        {
+            tenant.Error(text.Line, $"backend address {error}");
+            return null;
+        }
+
+        if (literal is not null)
+        {
+            var endPoint = new IPEndPoint(literal, port);
+            return (endPoint, endPoint.ToString());
+        }
+
+        if (!_resolved.TryGetValue(host, out var resolution))
+        {
+            resolution = Resolve(host);
+            _resolved[host] = resolution;
+        }
+
+        var (address, resolveError) = resolution;
+        if (address is null)
+        {
+            tenant.Error(text.Line, $"backend address \"{text.Value}\" cannot be resolved ({resolveError})");
+        }
+
+        return address is null ? null : (new IPEndPoint(address, port), $"{host.ToLowerInvariant()}:{port}");
+    }
+
+    private (IPAddress? Address, string? Error) Resolve(string host)
+    {
+        try
+        {
+            var addresses = _resolveHost(host);
+            var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                ?? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6);
+            return address is null ? (null, "no IPv4 or IPv6 address") : (address, null);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            return (null, e.Message);
+        }
+    }
+}
