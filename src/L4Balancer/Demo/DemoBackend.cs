@@ -65,7 +65,7 @@ internal sealed class DemoBackend : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket)
     {
-        using var _ = socket;
+        using var owned = socket;
         using var stream = new NetworkStream(socket, ownsSocket: false);
         var buffer = new byte[MaxHeaderBytes];
         var filled = 0;
