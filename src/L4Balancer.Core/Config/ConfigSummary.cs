@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+
+namespace L4Balancer.Core.Config;
+
+/// <summary>
+/// What <c>l4balancer check</c> prints for a valid file: one line per listener, tenant and backend,
+/// with the values as the balancer understood them (defaults filled in, names normalized), so an
+/// operator can see what a key they left out means.
+/// </summary>
+internal static class ConfigSummary
+{
+    public static string Format(BalancerConfig config)
+    {
+        var text = new StringBuilder();
+        var backends = config.Tenants.Sum(t => t.Backends.Count);
+        Line(text, $"{Count(config.Listeners.Count, "listener")}, {Count(config.Tenants.Count, "tenant")}, {Count(backends, "backend")}");
+
+        var global = config.Global;
+        Line(text,
+            $"global max_connections={Limit(global.MaxConnections)} max_connections_per_ip={Limit(global.MaxConnectionsPerIp)} " +
+            $"connect_timeout={Duration(global.ConnectTimeout)} idle_timeout={Duration(global.IdleTimeout)} " +
+            $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} " +
+            $"backlog={global.Backlog}{List(" deny=", global.Deny)}");
+
+        Line(text, config.Admin is { } admin ? $"admin {admin.Listen}" : "admin off");
+
+        foreach (var listener in config.Listeners)
+        {
+            var tenant = listener.Tenant is null ? "" : listener.Route == RouteMode.Sni ? $" fallback={listener.Tenant}" : $" tenant={listener.Tenant}";
+            Line(text, $"listener {listener.Name} {listener.Bind} route={Name(listener.Route)}{tenant}");
+        }
+
+        foreach (var tenant in config.Tenants)
+        {
+            var rate = tenant.ConnectionRate == 0 ? "unlimited" : $"{tenant.ConnectionRate}/s connection_burst={tenant.ConnectionBurst}";
+            var bandwidth = tenant.Bandwidth == 0 ? "unlimited" : $"{ByteSizeParser.Format(tenant.Bandwidth)}/s";
+            Line(text, $"tenant {tenant.Name}{List(" sni=", tenant.Sni)}{List(" allow=", tenant.Allow)}{List(" deny=", tenant.Deny)}");
+            Line(text, $"  limits max_connections={Limit(tenant.MaxConnections)} connection_rate={rate} bandwidth={bandwidth}");
+            Line(text, $"  balance={Name(tenant.Balance)} retries={tenant.Retries} proxy_protocol={Name(tenant.ProxyProtocol)}");
+            Line(text, tenant.Health is { } h
+                ? $"  health interval={Duration(h.Interval)} timeout={Duration(h.Timeout)} rise={h.Rise} fall={h.Fall}"
+                : "  health passive only");
+
+            foreach (var backend in tenant.Backends)
+            {
+                // Show the resolved address only when the config named a host.
+                var resolved = string.Equals(backend.Address, backend.EndPoint.ToString(), StringComparison.Ordinal) ? "" : $" ({backend.EndPoint})";
+                Line(text, $"  backend {backend.Address}{resolved} weight={backend.Weight} max_connections={Limit(backend.MaxConnections)}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
+    private static string Limit(int value) => value == 0 ? "unlimited" : value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Duration(TimeSpan value) => DurationParser.Format(value);
+
+    private static string List<T>(string label, IReadOnlyList<T> items) =>
+        items.Count == 0 ? "" : label + string.Join(',', items);
+
+    /// <summary>Enum values spelled as in the config file (<c>LeastConnections</c> → <c>least_connections</c>).</summary>
+    private static string Name<T>(T value)
+        where T : struct, Enum => value switch
+        {
+            BalanceAlgorithm.LeastConnections => "least_connections",
+            BalanceAlgorithm.RoundRobin => "round_robin",
+            BalanceAlgorithm.PowerOfTwo => "power_of_two",
+            _ => value.ToString().ToLowerInvariant(),
+        };
+}

@@ -1,0 +1,51 @@
+using L4Balancer.Core.Config;
+
+namespace L4Balancer.Tests.Config;
+
+/// <summary>balancer.toml.example at the repository root is documentation; these keep it true.</summary>
+public class BalancerExampleTests
+{
+    [Fact]
+    public void The_shipped_example_is_valid_and_complete()
+    {
+        var path = Path.Combine(FindRepositoryRoot(), "balancer.toml.example");
+
+        var result = ConfigLoader.LoadFile(path);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var config = result.Config;
+        Assert.Equal(["acme", "beta"], config.Tenants.Select(t => t.Name));
+        Assert.Equal(["public-tls", "beta-plain"], config.Listeners.Select(l => l.Name));
+        Assert.NotNull(config.Admin);
+        Assert.NotNull(config.FindTenant("acme")!.Health);
+        Assert.Equal(511, config.Global.Backlog);
+    }
+
+    [Fact]
+    public void The_shipped_example_mentions_every_key_the_loader_reads()
+    {
+        var example = File.ReadAllText(Path.Combine(FindRepositoryRoot(), "balancer.toml.example"));
+        string[] keys =
+        [
+            "max_connections", "max_connections_per_ip", "connect_timeout", "idle_timeout", "client_hello_timeout",
+            "drain_timeout", "backlog", "deny", "listen", "token", "name", "bind", "route", "tenant", "sni", "allow",
+            "connection_rate", "connection_burst", "bandwidth", "proxy_protocol", "balance", "retries", "interval",
+            "timeout", "rise", "fall", "address", "weight",
+        ];
+
+        Assert.All(keys, key => Assert.Matches($@"(?m)^{key} = ", example));
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "L4Balancer.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"L4Balancer.sln not found above {AppContext.BaseDirectory}");
+    }
+}
