@@ -88,7 +88,13 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
 
     private async Task RunCoreAsync()
     {
-        // 1. Admission happens before a single byte is read.
+        // 1. Admission, before a single byte is read: the global deny list.
+        if (ClientEndPoint is { } client && !_snapshot.GlobalDeny.IsAllowed(client.Address))
+        {
+            Reject(CloseReason.IpDenied, null);
+            return;
+        }
+
         var tenant = _route.Tenant;
 
         // 2. Route. Reading starts here so the first bytes (and, for SNI, the ClientHello) are buffered
@@ -106,6 +112,13 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         }
 
         Tenant = tenant;
+
+        // The tenant's own allow/deny applies however the tenant was found, SNI included.
+        if (ClientEndPoint is { } source && !tenant.Access.IsAllowed(source.Address))
+        {
+            await RejectAsync(CloseReason.IpDenied, tenant, clientReceive).ConfigureAwait(false);
+            return;
+        }
 
         // 3. Pick a backend and connect, trying others on failure.
         var (backendSocket, backend) = await ConnectAsync(tenant).ConfigureAwait(false);
@@ -173,10 +186,16 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
 
     private async Task RejectAsync(CloseReason reason, TenantState? tenant, Task clientReceive)
     {
+        Reject(reason, tenant);
+        await clientReceive.ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the client before any byte reached a backend, and counts why.</summary>
+    private void Reject(CloseReason reason, TenantState? tenant)
+    {
         SetReason(reason);
         _context.Rejections.Count(_route.Name, tenant, reason);
         Abort(reason, reset: false);
-        await clientReceive.ConfigureAwait(false);
     }
 
     private async Task<(Socket? Socket, BackendState? Backend)> ConnectAsync(TenantState tenant)

@@ -1,5 +1,6 @@
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Net;
 
 namespace L4Balancer.Core.Routing;
 
@@ -9,6 +10,7 @@ internal sealed class TenantState
     public TenantState(TenantConfig config, IReadOnlyList<BackendState> backends, ILoadBalancingPolicy policy, TenantCounters counters)
     {
         Config = config;
+        Access = config.Allow.Count == 0 && config.Deny.Count == 0 ? AccessList.Empty : AccessList.Create(config.Allow, config.Deny);
         Backends = backends;
         Policy = policy;
         Counters = counters;
@@ -23,6 +25,9 @@ internal sealed class TenantState
     public ILoadBalancingPolicy Policy { get; }
 
     public TenantCounters Counters { get; }
+
+    /// <summary>The tenant's allow/deny lists, checked after routing (also after SNI picked the tenant).</summary>
+    public AccessList Access { get; }
 
     public BackendState? FindBackend(string address) =>
         Backends.FirstOrDefault(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase));

@@ -1,4 +1,5 @@
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Net;
 using L4Balancer.Core.Routing;
 
 namespace L4Balancer.Core.Runtime;
@@ -10,8 +11,9 @@ namespace L4Balancer.Core.Runtime;
 /// </summary>
 internal sealed class RuntimeSnapshot
 {
-    public RuntimeSnapshot(BalancerConfig config, long generation, IReadOnlyDictionary<string, TenantState> tenants, IReadOnlyDictionary<string, ListenerRoute> listeners, SniRouter sni)
+    public RuntimeSnapshot(BalancerConfig config, long generation, IReadOnlyDictionary<string, TenantState> tenants, IReadOnlyDictionary<string, ListenerRoute> listeners, SniRouter sni, AccessList globalDeny)
     {
+        GlobalDeny = globalDeny;
         Config = config;
         Generation = generation;
         Tenants = tenants;
@@ -29,4 +31,7 @@ internal sealed class RuntimeSnapshot
 
     /// <summary>Every tenant's SNI names; used by every <c>route = "sni"</c> listener.</summary>
     public SniRouter Sni { get; }
+
+    /// <summary>[global] deny: checked before anything else, on every listener.</summary>
+    public AccessList GlobalDeny { get; }
 }

@@ -1,5 +1,6 @@
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Net;
 using L4Balancer.Core.Routing;
 
 namespace L4Balancer.Core.Runtime;
@@ -23,6 +24,7 @@ internal static class SnapshotBuilder
             listeners[listener.Name] = new ListenerRoute(listener, tenant);
         }
 
-        return new RuntimeSnapshot(config, generation, tenants, listeners, new SniRouter(tenants.Values));
+        var globalDeny = config.Global.Deny.Count == 0 ? AccessList.Empty : AccessList.Create([], config.Global.Deny);
+        return new RuntimeSnapshot(config, generation, tenants, listeners, new SniRouter(tenants.Values), globalDeny);
     }
 }
