@@ -27,6 +27,7 @@ internal static class BalancerHost
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
         builder.Services.AddHostedService<BalancerService>();
+        builder.Services.AddHostedService<SighupHandler>();
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");

@@ -59,6 +59,24 @@ public class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Sighup_never_kills_the_process_or_its_connections()
+    {
+        await using var backend = TestBackend.Echo();
+        var path = await WriteConfigAsync(PortRoutedConfig(backend.EndPoint));
+        await using var process = BalancerProcess.Start("run", "--config", path);
+        var listening = await process.WaitForLineAsync(@"listener main accepting on (\S+)");
+        using var client = await SocketExtensions.ConnectToAsync(IPEndPoint.Parse(listening.Groups[1].Value));
+
+        await File.WriteAllTextAsync(path, "[global]\nbogus = 1\n");
+        process.Signal(BalancerProcess.SIGHUP);
+        await process.WaitForLineAsync("config invalid, keeping the running config: .*:2: .*bogus");
+
+        await client.SendTextAsync("still here\n", Deadline.After());
+        Assert.Equal("still here", await client.ReadLineAsync(Deadline.After()));
+        File.Delete(path);
+    }
+
+    [Fact]
     public async Task Bind_failure_exits_one()
     {
         using var occupied = new Socket(SocketType.Stream, ProtocolType.Tcp);
