@@ -30,9 +30,12 @@ internal static class DemoCommand
                   backend b {b.EndPoint}
 
                 Try, in another terminal:
-                  curl -s http://{front}/hello                         # answered by backend a or b
-                  curl -s http://{front}/a http://{front}/b            # two requests, one keep-alive connection
-                  curl -N -X POST http://{front}/v1/chat/completions   # a chunked answer streamed token by token
+                  curl -s http://{front}/hello
+                      answered by backend a or b
+                  curl -s http://{front}/a http://{front}/b
+                      two requests on one keep-alive connection: one backend answers both
+                  curl -N -X POST http://{front}/v1/chat/completions
+                      a chunked answer streamed token by token, as an LLM gateway streams
 
                 Ctrl-C drains open connections and stops.
 
