@@ -194,7 +194,14 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     private void Reject(CloseReason reason, TenantState? tenant)
     {
         SetReason(reason);
-        _context.Rejections.Count(_route.Name, tenant, reason);
+
+        // A session aborted while routing or connecting (client reset, drain) arrives here with that
+        // reason: it ends the connection but is not a rejection, so it is not counted as one.
+        if (reason.IsRejection())
+        {
+            _context.Rejections.Count(_route.Name, tenant, reason);
+        }
+
         Abort(reason, reset: false);
     }
 
