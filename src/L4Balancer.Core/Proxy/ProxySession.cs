@@ -174,7 +174,15 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     private async Task RejectAsync(CloseReason reason, TenantState? tenant, Task clientReceive)
     {
         SetReason(reason);
-        _context.Rejections.Count(_route.Name, tenant, reason);
+
+        // Only refusals are rejections (SPEC's l4lb_connections_rejected_total reasons). A client that
+        // reset while we waited for its hello or a backend, or a drain, ends under that reason in the
+        // access log but was not rejected. The first-wins Reason keeps the counter and the log agreeing.
+        if (Reason.IsRejection())
+        {
+            _context.Rejections.Count(_route.Name, tenant, Reason);
+        }
+
         Abort(reason, reset: false);
         await clientReceive.ConfigureAwait(false);
     }

@@ -102,6 +102,41 @@ public class SniAbuseTests
     }
 
     [Fact]
+    public async Task Client_that_resets_during_the_hello_ends_as_client_reset_and_is_not_counted_as_a_rejection()
+    {
+        await using var tenants = SniTenantSet.StartTls();
+        await using var balancer = await BalancerHarness.StartAsync(tenants.Config(), new FakeTimeProvider()); // no hello timeout
+        var client = await balancer.ConnectAsync();
+        await client.SendAllAsync(ValidHello().AsMemory(0, 20), Deadline.After());
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
+
+        client.Reset();
+
+        await Deadline.UntilAsync(() => balancer.AccessLog.Any(), because: "the session's access-log record");
+        Assert.Contains("end=client_reset", Assert.Single(balancer.AccessLog));
+        Assert.Empty(balancer.Engine.Rejections.Snapshot()); // SPEC's rejection reasons do not include client_reset
+        Assert.Equal(0, tenants.TotalAccepted);
+    }
+
+    [Fact]
+    public async Task Client_drained_during_the_hello_ends_as_drained_and_is_not_counted_as_a_rejection()
+    {
+        await using var tenants = SniTenantSet.StartTls();
+        var config = tenants.Config(global: g => g with { DrainTimeout = TimeSpan.FromMilliseconds(100) });
+        await using var balancer = await BalancerHarness.StartAsync(config, new FakeTimeProvider()); // no hello timeout
+        using var client = await balancer.ConnectAsync();
+        await client.SendAllAsync(ValidHello().AsMemory(0, 20), Deadline.After());
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
+
+        await balancer.Engine.StopAsync().WaitAsync(Deadline.After());
+
+        Assert.Contains(await client.WaitForCloseAsync(Deadline.After()), new[] { SocketError.Success, SocketError.ConnectionReset });
+        Assert.Contains("end=drained", Assert.Single(balancer.AccessLog));
+        Assert.Empty(balancer.Engine.Rejections.Snapshot());
+        Assert.Equal(0, tenants.TotalAccepted);
+    }
+
+    [Fact]
     public async Task Honest_clients_are_served_while_slow_lorises_hang_and_garbage_is_rejected()
     {
         // Fake time: the slow clients provably stay open (their timeout cannot fire) until the test
