@@ -12,7 +12,7 @@ namespace L4Balancer.IntegrationTests.Tls;
 public class SniHelloShapeTests
 {
     [Fact]
-    public async Task Real_handshake_whose_first_4_KiB_arrive_one_byte_per_segment()
+    public async Task Real_handshake_whose_first_4_KiB_go_out_one_byte_per_send()
     {
         await using var tenants = SniTenantSet.StartTls();
         await using var balancer = await BalancerHarness.StartAsync(tenants.Config());
