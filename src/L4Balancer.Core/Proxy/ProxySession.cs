@@ -195,11 +195,12 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     {
         SetReason(reason);
 
-        // A session aborted while routing or connecting (client reset, drain) arrives here with that
-        // reason: it ends the connection but is not a rejection, so it is not counted as one.
-        if (reason.IsRejection())
+        // Only refusals are rejections (SPEC's l4lb_connections_rejected_total reasons). A client that
+        // reset while we waited for its hello or a backend, or a drain, ends under that reason in the
+        // access log but was not rejected. Counting the first-wins Reason keeps counter and log agreeing.
+        if (Reason.IsRejection())
         {
-            _context.Rejections.Count(_route.Name, tenant, reason);
+            _context.Rejections.Count(_route.Name, tenant, Reason);
         }
 
         Abort(reason, reset: false);

@@ -6,7 +6,7 @@ namespace L4Balancer.Core.Proxy;
 /// <summary>Buffer sizing for the relay. One instance per engine; the pipe options are shared by every session.</summary>
 internal sealed class RelayOptions
 {
-    /// <summary>Smallest buffer rented for one receive.</summary>
+    /// <summary>Size of the pipe segments receives read into; a receive gets at least half of one.</summary>
     public int ReceiveBufferSize { get; init; } = 16 * 1024;
 
     /// <summary>

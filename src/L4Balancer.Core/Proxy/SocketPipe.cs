@@ -14,7 +14,7 @@ internal sealed class SocketPipe
 {
     private readonly IRelayOwner _owner;
     private readonly Pipe _input;
-    private readonly int _receiveSize;
+    private readonly int _minimumReceive;
     private long _bytesReceived;
 
     public SocketPipe(Socket socket, RelaySide side, IRelayOwner owner, RelayOptions options)
@@ -23,7 +23,7 @@ internal sealed class SocketPipe
         Side = side;
         _owner = owner;
         _input = new Pipe(options.PipeOptions);
-        _receiveSize = options.ReceiveBufferSize;
+        _minimumReceive = Math.Max(1, options.ReceiveBufferSize / 2);
     }
 
     public Socket Socket { get; }
@@ -56,7 +56,13 @@ internal sealed class SocketPipe
                     _ = ready;
                 }
 
-                var memory = writer.GetMemory(_receiveSize);
+                // Ask for half a segment (new segments are still ReceiveBufferSize): a receive that
+                // finds that much room left in the current segment fills it instead of renting another.
+                // Asking for a whole segment rented a fresh one per receive however few bytes came, so
+                // while the SNI peek consumes nothing a hello trickled one byte per segment held 16 KiB
+                // per byte (1000 bytes pinned 16 MB; see SniPeekMemoryTests), and the pause threshold,
+                // which counts bytes, did not bound it. Kestrel asks for half its block size likewise.
+                var memory = writer.GetMemory(_minimumReceive);
                 var received = await Socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
