@@ -26,6 +26,9 @@ public class EngineRelayBenchmarks
     private Socket _direct = null!;
     private CancellationTokenSource _stop = null!;
 
+    /// <summary>Null in benchmark runs; a test can watch the engine's logs through it.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
     [GlobalSetup]
     public async Task Setup()
     {
@@ -41,7 +44,7 @@ public class EngineRelayBenchmarks
             Listeners = [new ListenerConfig { Name = "bench", Bind = new IPEndPoint(IPAddress.Loopback, 0), Tenant = "t" }],
             Tenants = [new TenantConfig { Name = "t", Backends = [new BackendConfig { Address = sink.ToString(), EndPoint = sink }] }],
         };
-        _engine = new BalancerEngine(NullLoggerFactory.Instance, TimeProvider.System);
+        _engine = new BalancerEngine(LoggerFactory, TimeProvider.System);
         await _engine.StartAsync(config);
 
         _viaBalancer = await ConnectAsync(_engine.ListenerEndPoints["bench"]);

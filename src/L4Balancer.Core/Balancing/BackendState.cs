@@ -10,6 +10,7 @@ namespace L4Balancer.Core.Balancing;
 internal sealed class BackendState
 {
     private BackendConfig _config;
+    private IPEndPoint _endPoint;
     private int _active;
     private long _total;
     private long _connectFailures;
@@ -21,6 +22,7 @@ internal sealed class BackendState
     {
         Tenant = tenant;
         _config = config;
+        _endPoint = ConnectableEndPoint(config.EndPoint);
     }
 
     public string Tenant { get; }
@@ -29,7 +31,8 @@ internal sealed class BackendState
 
     public BackendConfig Config => Volatile.Read(ref _config);
 
-    public IPEndPoint EndPoint => Config.EndPoint;
+    /// <summary>Where to connect: the configured endpoint, with an IPv4-mapped IPv6 address turned into IPv4.</summary>
+    public IPEndPoint EndPoint => Volatile.Read(ref _endPoint);
 
     public int Weight => Config.Weight;
 
@@ -56,7 +59,18 @@ internal sealed class BackendState
         }
     }
 
-    public void UpdateConfig(BackendConfig config) => Volatile.Write(ref _config, config);
+    public void UpdateConfig(BackendConfig config)
+    {
+        Volatile.Write(ref _endPoint, ConnectableEndPoint(config.EndPoint));
+        Volatile.Write(ref _config, config);
+    }
+
+    /// <summary>
+    /// "[::ffff:10.0.0.1]:443" is a valid way to write an IPv4 backend, but an IPv6 socket that is not
+    /// dual-mode cannot connect to it (NetworkUnreachable): connect to the IPv4 address instead.
+    /// </summary>
+    private static IPEndPoint ConnectableEndPoint(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
     public void SetDraining(bool draining) => _draining = draining;
 

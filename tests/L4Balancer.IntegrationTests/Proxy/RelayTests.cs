@@ -138,6 +138,17 @@ public class RelayTests
     }
 
     [Fact]
+    public async Task Backend_written_as_ipv4_mapped_ipv6_is_reached()
+    {
+        await using var backend = TestBackend.Named("mapped");
+        var mapped = new System.Net.IPEndPoint(backend.EndPoint.Address.MapToIPv6(), backend.EndPoint.Port);
+        await using var balancer = await BalancerHarness.StartAsync(TestConfigs.PortRouted([TestConfigs.Backend(mapped)]));
+        using var client = await balancer.ConnectAsync();
+
+        Assert.Equal("mapped", await client.ReadLineAsync(Deadline.After()));
+    }
+
+    [Fact]
     public async Task All_backends_down_closes_the_client_and_counts_no_backend()
     {
         var config = TestConfigs.PortRouted([TestConfigs.Backend(TestConfigs.ClosedPort()), TestConfigs.Backend(TestConfigs.ClosedPort())]);
