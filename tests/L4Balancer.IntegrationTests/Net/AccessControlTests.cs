@@ -85,14 +85,9 @@ public class AccessControlTests
         Assert.Equal(0, balancer.Engine.Rejections.Get(TestConfigs.ListenerName, TestConfigs.TenantName, CloseReason.IpDenied));
     }
 
-    [Fact]
+    [Ipv6LoopbackFact]
     public async Task Ipv6_loopback_and_ipv4_mapped_sources_on_a_dual_stack_listener()
     {
-        if (!Socket.OSSupportsIPv6)
-        {
-            return; // no IPv6 on this machine: nothing to check (the IPv4 tests above still run)
-        }
-
         await using var backend = TestBackend.Named("ok");
         var config = TestConfigs.PortRouted([TestConfigs.Backend(backend)], tenant: t => t with
         {
