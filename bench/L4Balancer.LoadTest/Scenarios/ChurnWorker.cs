@@ -120,7 +120,8 @@ internal sealed class ChurnWorker
             phase = ErrorKind.Send;
             await SocketIo.SendAllAsync(socket, _request, token).ConfigureAwait(false);
             phase = ErrorKind.Receive;
-            outcome = await _reader.ReadToEndAsync(socket, token).ConfigureAwait(false);
+            _reader.Reset();
+            outcome = await _reader.ReadResponseAsync(socket, toEnd: true, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

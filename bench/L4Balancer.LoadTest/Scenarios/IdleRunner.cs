@@ -187,7 +187,7 @@ internal sealed class IdleRunner
         {
             await SocketIo.SendAllAsync(socket, _options.Request, deadline.Token).ConfigureAwait(false);
             phase = ErrorKind.Receive;
-            var outcome = await reader.ReadResponseAsync(socket, deadline.Token).ConfigureAwait(false);
+            var outcome = await reader.ReadResponseAsync(socket, toEnd: false, deadline.Token).ConfigureAwait(false);
             if (outcome == ReadOutcome.Ok)
             {
                 return true;

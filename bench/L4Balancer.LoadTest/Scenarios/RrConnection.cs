@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using HdrHistogram;
 using L4Balancer.LoadTest.Net;
 using L4Balancer.LoadTest.Stats;
@@ -70,6 +69,10 @@ internal sealed class RrConnection
 
     public long Reconnects { get; private set; }
 
+    /// <summary>
+    /// The whole life of the connection. Every await of the per-request path (gate, send, receive)
+    /// is in this one method, so its state machine is allocated once, not per request.
+    /// </summary>
     public async Task RunAsync()
     {
         var hardStop = _clock.HardStop;
@@ -109,7 +112,44 @@ internal sealed class RrConnection
                     }
                 }
 
-                await SendAndReceiveAsync(intended).ConfigureAwait(false);
+                var socket = _socket!;
+                var sent = Clock.Now;
+                if (_schedule is null)
+                {
+                    intended = sent;
+                }
+
+                Volatile.Write(ref _inFlightSince, sent);
+                _reader.Begin(toEnd: false);
+                var outcome = ReadOutcome.Ok;
+                var phase = ErrorKind.Send;
+                string? failure = null;
+                try
+                {
+                    for (var offset = 0; offset < _request.Length;)
+                    {
+                        offset += await socket.SendAsync(_request[offset..], SocketFlags.None).ConfigureAwait(false);
+                    }
+
+                    phase = ErrorKind.Receive;
+                    while (!_reader.TryComplete(out outcome))
+                    {
+                        var received = await socket.ReceiveAsync(_reader.ReceiveMemory, SocketFlags.None).ConfigureAwait(false);
+                        if (received == 0)
+                        {
+                            outcome = _reader.Closed();
+                            break;
+                        }
+
+                        _reader.Received(received);
+                    }
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    failure = SocketIo.Describe(e);
+                }
+
+                Complete(intended, sent, outcome, phase, failure);
                 k++;
             }
         }
@@ -129,44 +169,22 @@ internal sealed class RrConnection
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendAndReceiveAsync(long intended)
+    /// <summary>Books one request: histograms if it succeeded, an error (and a reconnect) if not.</summary>
+    private void Complete(long intended, long sent, ReadOutcome outcome, ErrorKind phase, string? failure)
     {
-        var socket = _socket!;
-        var sent = Clock.Now;
-        if (_schedule is null)
-        {
-            intended = sent;
-        }
-
-        var measured = _clock.InWindow(intended);
-        Volatile.Write(ref _inFlightSince, sent);
-        var outcome = ReadOutcome.Ok;
-        var failure = ErrorKind.Send;
-        string? detail = null;
-        try
-        {
-            await SocketIo.SendAllAsync(socket, _request, CancellationToken.None).ConfigureAwait(false);
-            failure = ErrorKind.Receive;
-            outcome = await _reader.ReadResponseAsync(socket, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
-        {
-            detail = SocketIo.Describe(e);
-        }
-
         var done = Clock.Now;
+        var measured = _clock.InWindow(intended);
         var aborted = Interlocked.Exchange(ref _inFlightSince, 0) == -1;
-        if (aborted || (detail is not null && _clock.HardStop.IsCancellationRequested))
+        if (aborted || (failure is not null && _clock.HardStop.IsCancellationRequested))
         {
             _errors.Add(ErrorKind.Timeout, aborted ? $"no response within {_timeout.TotalSeconds:0.###}s" : "no response before the hard deadline", measured);
             Drop();
             return;
         }
 
-        if (detail is not null)
+        if (failure is not null)
         {
-            _errors.Add(failure, detail, measured);
+            _errors.Add(phase, failure, measured);
             Drop();
             return;
         }
