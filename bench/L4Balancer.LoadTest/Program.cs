@@ -11,8 +11,25 @@ internal static class Program
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
 
+    /// <summary>
+    /// Socket completions run on the epoll thread instead of hopping to the thread pool. Every
+    /// continuation here is short and never blocks, and the hop is most of what a request costs:
+    /// rr at 20 000 req/s against nginx took 0.50–0.58 of a core with inline completions against
+    /// 0.79–0.82 without, and service p50 fell from 63 to 40 µs (2026-11-24, 2-core VM). The runtime
+    /// reads this variable when the first socket operation starts, so setting it first thing in Main
+    /// is enough; a value already in the environment (e.g. 0) wins.
+    /// </summary>
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    public static bool InlineCompletionsEnabled => Environment.GetEnvironmentVariable(InlineCompletions) == "1";
+
     public static async Task<int> Main(string[] args)
     {
+        if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
+
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
             Console.WriteLine(Usage.Text);

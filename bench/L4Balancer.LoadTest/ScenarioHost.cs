@@ -105,7 +105,8 @@ internal static class ScenarioHost
         o.Command == "bulk" ? o.Mode.ToString().ToLowerInvariant() : null,
         o.Pid,
         o.Command == "neighbours" ? o.FloodConnections : null,
-        o.Command == "neighbours" ? o.Slowloris : null);
+        o.Command == "neighbours" ? o.Slowloris : null,
+        Program.InlineCompletionsEnabled);
 
     private static string Escape(byte[] request)
     {

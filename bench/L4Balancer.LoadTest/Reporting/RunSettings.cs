@@ -13,4 +13,5 @@ internal sealed record RunSettings(
     string? Mode,
     int? Pid,
     int? FloodConnections,
-    int? Slowloris);
+    int? Slowloris,
+    bool InlineCompletions);
