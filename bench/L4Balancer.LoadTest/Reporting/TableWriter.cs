@@ -10,9 +10,12 @@ internal sealed class TableWriter(TextWriter output)
     public void Write(RunReport report)
     {
         var s = report.Settings;
-        var rate = s.Rate > 0 ? $"{s.Rate.ToString("0.##", Invariant)}/s" : "closed loop";
+        var rate = report.Scenario is "rr" or "churn" or "neighbours"
+            ? s.Rate > 0 ? $"  rate {s.Rate.ToString("0.##", Invariant)}/s" : "  rate closed loop"
+            : "";
+        var duration = report.Scenario == "idle" ? "hold" : "duration";
         Line($"== {report.Scenario}  target {report.Target}{(report.TargetB is null ? "" : $"  target-b {report.TargetB}")}  "
-            + $"connections {s.Connections}  rate {rate}  duration {s.DurationSeconds.ToString(Invariant)}s  warmup {s.WarmupSeconds.ToString(Invariant)}s");
+            + $"connections {s.Connections}{rate}  {duration} {s.DurationSeconds.ToString(Invariant)}s  warmup {s.WarmupSeconds.ToString(Invariant)}s");
         long operations = 0;
         if (report.Rr is { } rr)
         {
