@@ -17,6 +17,9 @@ internal sealed class BulkConnection(IPEndPoint target, int bufferSize, RunClock
     private long _sent;
     private long _received;
 
+    /// <summary>Set when the send loop is done: from then on, a close or reset is our own doing, not an error.</summary>
+    private volatile bool _stopping;
+
     public long SentBytes => Volatile.Read(ref _sent);
     public long ReceivedBytes => Volatile.Read(ref _received);
 
@@ -38,6 +41,7 @@ internal sealed class BulkConnection(IPEndPoint target, int bufferSize, RunClock
         {
             var receiving = ReceiveAsync(socket, mode);
             await SendAsync(socket).ConfigureAwait(false);
+            _stopping = true;
             if (mode == BulkMode.Echo)
             {
                 // Let the echo of what is in flight come back; the window has closed, so it is not counted.
@@ -91,7 +95,7 @@ internal sealed class BulkConnection(IPEndPoint target, int bufferSize, RunClock
                 var received = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
-                    if (mode == BulkMode.Echo && Clock.Now < clock.MeasureEnd)
+                    if (mode == BulkMode.Echo && !_stopping)
                     {
                         errors.Add(ErrorKind.Eof, "the echo target closed the stream", clock.InWindow(Clock.Now));
                     }
@@ -104,7 +108,7 @@ internal sealed class BulkConnection(IPEndPoint target, int bufferSize, RunClock
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            if (Clock.Now < clock.MeasureEnd)
+            if (!_stopping)
             {
                 errors.Add(ErrorKind.Receive, SocketIo.Describe(e), clock.InWindow(Clock.Now));
             }
