@@ -32,8 +32,14 @@ internal static class Usage
           --quiet                 no progress line on stderr
 
         scenario options:
-          bulk:        --mode send|echo   --buffer 64KiB-bytes (--buffer 65536)
+          bulk:        --mode send|echo   --buffer BYTES (per send/receive, default 65536)
           idle:        --pid PID   --settle 2s   --open-concurrency 64
-          neighbours:  --target-b HOST:PORT   --flood-connections 64   --slowloris N
+                       (--duration is the hold time after all connections are open)
+          neighbours:  --target-b HOST:PORT   --flood-connections 64   --slowloris 0
+          serve:       --listen IP:PORT   --kind http|echo|discard   --duration 60s
+
+        output: a progress line per second on stderr, the final table on stdout, --json FILE.
+        exit codes: 0 done (errors are data, see the table), 1 selftest failed or the run hung,
+        2 bad command line.
         """;
 }

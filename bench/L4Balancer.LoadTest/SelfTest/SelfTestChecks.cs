@@ -16,7 +16,7 @@ internal sealed class SelfTestChecks(TextWriter output)
         if (expectedRate > 0)
         {
             Require(problems, r.AchievedRate >= expectedRate * 0.95, $"achieved {r.AchievedRate}/s of {expectedRate}/s");
-            Require(problems, r.Behind == 0, $"{r.Behind} requests behind schedule");
+            Require(problems, r.Behind <= r.Requests / 100, $"{r.Behind} requests behind schedule");
         }
 
         Latencies(problems, r.Latency);

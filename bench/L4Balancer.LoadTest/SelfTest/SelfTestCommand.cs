@@ -58,14 +58,17 @@ internal static class SelfTestCommand
         neighbours.Slowloris = 8;
         checks.Neighbours("neighbours", (await RunAsync(neighbours).ConfigureAwait(false)).Neighbours!, 500);
 
-        // The ceiling: closed loop, as many requests as the generator and the in-process server
-        // manage together on this machine (both on the same 2 cores: a lower bound for the generator).
-        var ceiling = Options("rr", http, connections: 32, rate: 0);
+        // The ceiling: closed loop, as many 16-byte request/responses as the generator and the
+        // in-process echo server manage together (same process, same 2 cores: a lower bound for
+        // the generator alone).
+        var ceiling = Options("rr", echo, connections: 32, rate: 0);
+        ceiling.Request = echoRequest;
+        ceiling.ResponseBytes = echoRequest.Length;
         ceiling.Duration = TimeSpan.FromSeconds(3);
         var top = (await RunAsync(ceiling).ConfigureAwait(false)).Rr!;
-        checks.Rr("rr closed loop, 32 connections (ceiling)", top, expectedRate: 0);
+        checks.Rr("rr closed loop, 32 connections, echo (ceiling)", top, expectedRate: 0);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ceiling: {top.AchievedRate:F0} req/s closed loop over 32 connections against the in-process HTTP server (same process, same 2 cores)"));
+            $"ceiling: {top.AchievedRate:F0} req/s closed loop over 32 connections against the in-process echo server (same process, same {Environment.ProcessorCount} cores)"));
 
         return checks.Finish();
     }
