@@ -92,7 +92,7 @@ internal sealed class BulkConnection(IPEndPoint target, int bufferSize, RunClock
         {
             while (true)
             {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
                     if (mode == BulkMode.Echo && !_stopping)
