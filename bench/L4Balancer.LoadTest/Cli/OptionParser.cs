@@ -1,0 +1,254 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using L4Balancer.Core.Config;
+using L4Balancer.LoadTest.Server;
+
+namespace L4Balancer.LoadTest.Cli;
+
+/// <summary><c>COMMAND --name value</c> (or <c>--name=value</c>); unknown options are errors, not ignored.</summary>
+internal static class OptionParser
+{
+    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "selftest", "serve"];
+    private static readonly HashSet<string> Flags = ["--quiet", "--allow-remote"];
+
+    public static bool TryParse(string[] args, [NotNullWhen(true)] out LoadTestOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        options = null;
+        if (args.Length == 0 || !Commands.Contains(args[0]))
+        {
+            error = args.Length == 0 ? "no command" : $"unknown command \"{args[0]}\"";
+            return false;
+        }
+
+        var command = args[0];
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"unexpected argument \"{arg}\"";
+                return false;
+            }
+
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            string name, value;
+            if (equals > 0)
+            {
+                name = arg[..equals];
+                value = arg[(equals + 1)..];
+            }
+            else if (Flags.Contains(arg))
+            {
+                name = arg;
+                value = "true";
+            }
+            else if (i + 1 < args.Length)
+            {
+                name = arg;
+                value = args[++i];
+            }
+            else
+            {
+                error = $"{arg} needs a value";
+                return false;
+            }
+
+            values[name] = value;
+        }
+
+        var o = new LoadTestOptions
+        {
+            Command = command,
+            Request = command is "churn" ? RequestText.CloseGet : RequestText.KeepAliveGet,
+            Connections = command switch
+            {
+                "churn" => 16,
+                "bulk" => 4,
+                "idle" => 1000,
+                "neighbours" => 8,
+                _ => 32,
+            },
+            Rate = command switch
+            {
+                "rr" => 1000,
+                "neighbours" => 500,
+                _ => 0,
+            },
+        };
+        if (command == "serve")
+        {
+            o.Duration = TimeSpan.FromSeconds(60);
+        }
+
+        foreach (var (name, value) in values)
+        {
+            if (!TryApply(o, name, value, out error))
+            {
+                return false;
+            }
+        }
+
+        return Validate(o, out options, out error);
+    }
+
+    private static bool TryApply(LoadTestOptions o, string name, string value, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        switch (name)
+        {
+            case "--target": o.TargetText = value; return true;
+            case "--target-b": o.TargetBText = value; return true;
+            case "--duration": return TryDuration(name, value, v => o.Duration = v, out error);
+            case "--warmup": return TryDuration(name, value, v => o.Warmup = v, out error);
+            case "--grace": return TryDuration(name, value, v => o.Grace = v, out error);
+            case "--timeout": return TryDuration(name, value, v => o.Timeout = v, out error);
+            case "--settle": return TryDuration(name, value, v => o.Settle = v, out error);
+            case "--connections": return TryInt(name, value, 1, 19_000, v => o.Connections = v, out error);
+            case "--flood-connections": return TryInt(name, value, 0, 4096, v => o.FloodConnections = v, out error);
+            case "--slowloris": return TryInt(name, value, 0, 10_000, v => o.Slowloris = v, out error);
+            case "--open-concurrency": return TryInt(name, value, 1, 4096, v => o.OpenConcurrency = v, out error);
+            case "--response-bytes": return TryInt(name, value, 1, 64 * 1024 * 1024, v => o.ResponseBytes = v, out error);
+            case "--buffer": return TryInt(name, value, 1, 16 * 1024 * 1024, v => o.BufferSize = v, out error);
+            case "--pid": return TryInt(name, value, 1, int.MaxValue, v => o.Pid = v, out error);
+            case "--rate":
+                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || rate < 0 || rate > 10_000_000 || double.IsNaN(rate))
+                {
+                    error = $"--rate \"{value}\" must be a number from 0 to 10000000 (per second; 0 = closed loop)";
+                    return false;
+                }
+
+                o.Rate = rate;
+                return true;
+            case "--request":
+                if (!RequestText.TryDecode(value, out var bytes, out error))
+                {
+                    return false;
+                }
+
+                o.Request = bytes;
+                o.RequestGiven = true;
+                return true;
+            case "--mode":
+                if (!Enum.TryParse<BulkMode>(value, ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
+                {
+                    error = $"--mode \"{value}\" must be send or echo";
+                    return false;
+                }
+
+                o.Mode = mode;
+                return true;
+            case "--kind":
+                if (!Enum.TryParse<ServerKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+                {
+                    error = $"--kind \"{value}\" must be http, echo or discard";
+                    return false;
+                }
+
+                o.ServeKind = kind;
+                return true;
+            case "--listen":
+                if (!EndPointParser.TryParseBind(value, out var listen, out var listenError))
+                {
+                    error = $"--listen {listenError}";
+                    return false;
+                }
+
+                o.Listen = listen;
+                return true;
+            case "--json": o.JsonPath = value; return true;
+            case "--quiet": o.Quiet = value != "false"; return true;
+            case "--allow-remote": o.AllowRemote = value != "false"; return true;
+            default:
+                error = $"unknown option {name}";
+                return false;
+        }
+    }
+
+    private static bool Validate(LoadTestOptions o, [NotNullWhen(true)] out LoadTestOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        options = null;
+        if (o.Command is "selftest" or "serve")
+        {
+            if (o.Command == "serve" && o.Listen is null)
+            {
+                error = "serve needs --listen IP:PORT";
+                return false;
+            }
+
+            options = o;
+            error = null;
+            return true;
+        }
+
+        if (o.TargetText is null)
+        {
+            error = $"{o.Command} needs --target HOST:PORT";
+            return false;
+        }
+
+        if (!TargetResolver.TryResolve("--target", o.TargetText, o.AllowRemote, out var target, out error))
+        {
+            return false;
+        }
+
+        o.Target = target;
+        if (o.Command == "neighbours")
+        {
+            if (o.TargetBText is null)
+            {
+                error = "neighbours needs --target-b HOST:PORT (tenant B)";
+                return false;
+            }
+
+            if (!TargetResolver.TryResolve("--target-b", o.TargetBText, o.AllowRemote, out var targetB, out error))
+            {
+                return false;
+            }
+
+            o.TargetB = targetB;
+        }
+
+        if (o.Duration <= TimeSpan.Zero)
+        {
+            error = "--duration must be more than 0";
+            return false;
+        }
+
+        if (o.Command == "rr" && o.Rate > 0 && o.Rate < o.Connections / o.Duration.TotalSeconds)
+        {
+            error = $"--rate {o.Rate} gives some of the {o.Connections} connections no request in {DurationParser.Format(o.Duration)}; lower --connections";
+            return false;
+        }
+
+        options = o;
+        error = null;
+        return true;
+    }
+
+    private static bool TryDuration(string name, string value, Action<TimeSpan> set, [NotNullWhen(false)] out string? error)
+    {
+        if (!DurationParser.TryParse(value, out var duration, out var parseError))
+        {
+            error = $"{name} {parseError}";
+            return false;
+        }
+
+        set(duration);
+        error = null;
+        return true;
+    }
+
+    private static bool TryInt(string name, string value, int min, int max, Action<int> set, [NotNullWhen(false)] out string? error)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+        {
+            error = $"{name} \"{value}\" must be a whole number from {min} to {max}";
+            return false;
+        }
+
+        set(number);
+        error = null;
+        return true;
+    }
+}

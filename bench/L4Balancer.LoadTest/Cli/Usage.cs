@@ -1,0 +1,45 @@
+namespace L4Balancer.LoadTest.Cli;
+
+internal static class Usage
+{
+    public const string Text = """
+        usage: L4Balancer.LoadTest COMMAND [options]
+
+        commands (each stops by itself after warmup + duration + grace):
+          rr          request/response on persistent connections at a fixed rate (open loop;
+                      latency from the intended send time); --rate 0 = closed loop
+          churn       a new connection per request (connect, send, read to EOF, close)
+          bulk        --connections streams sending as fast as they can; --mode send|echo
+          idle        open --connections connections, one request each, hold them; RSS of --pid
+          neighbours  flood --target (tenant A) with connections and slowloris while
+                      rr runs against --target-b (tenant B)
+          selftest    every scenario for 2 s against an in-process server; exit 0 or 1
+          serve       a trivial server: --listen IP:PORT --kind http|echo|discard for --duration
+
+        common options:
+          --target HOST:PORT      the endpoint to load (loopback only unless --allow-remote)
+          --duration 10s          measured time (units ms, s, m, h)
+          --warmup 2s             run before measuring; excluded from every statistic
+          --grace 2s              after the window: time for responses in flight, then sockets close
+          --connections N         connections (rr 32, churn 16 workers, bulk 4, idle 1000, neighbours 8)
+          --rate R                requests (rr, neighbours) or connections (churn) per second;
+                                  0 = closed loop (rr default 1000, churn default 0, neighbours 500)
+          --timeout 2s            connect / response timeout
+          --request TEXT          request bytes, escapes \r \n \t \0 \\ \xHH
+                                  (default GET / HTTP/1.1, Host: x; churn adds Connection: close)
+          --response-bytes N      responses are exactly N bytes (default: HTTP, Content-Length framing)
+          --json FILE             also write the result as JSON
+          --quiet                 no progress line on stderr
+
+        scenario options:
+          bulk:        --mode send|echo   --buffer BYTES (per send/receive, default 65536)
+          idle:        --pid PID   --settle 2s   --open-concurrency 64
+                       (--duration is the hold time after all connections are open)
+          neighbours:  --target-b HOST:PORT   --flood-connections 64   --slowloris 0
+          serve:       --listen IP:PORT   --kind http|echo|discard   --duration 60s
+
+        output: a progress line per second on stderr, the final table on stdout, --json FILE.
+        exit codes: 0 done (errors are data, see the table), 1 selftest failed or the run hung,
+        2 bad command line.
+        """;
+}

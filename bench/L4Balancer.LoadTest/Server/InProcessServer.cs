@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace L4Balancer.LoadTest.Server;
+
+/// <summary>
+/// A trivial target for selftest and <c>serve</c>: HTTP (GET heads only, pipelining allowed), echo
+/// or discard. Not a benchmark subject; just cheap enough that the generator, not it, is measured.
+/// </summary>
+internal sealed class InProcessServer : IAsyncDisposable
+{
+    private static readonly byte[] KeepAliveResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"u8.ToArray();
+    private static readonly byte[] CloseResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"u8.ToArray();
+
+    private readonly Socket _listener;
+    private readonly ServerKind _kind;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<Socket, bool> _connections = new();
+    private readonly Task _acceptLoop;
+    private long _accepted;
+
+    private InProcessServer(Socket listener, ServerKind kind)
+    {
+        _listener = listener;
+        _kind = kind;
+        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public ServerKind Kind => _kind;
+
+    public long Accepted => Volatile.Read(ref _accepted);
+
+    public int Open => _connections.Count;
+
+    public static InProcessServer Start(IPEndPoint bind, ServerKind kind)
+    {
+        var listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(bind);
+            listener.Listen(4096);
+            return new InProcessServer(listener, kind);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Dispose();
+        }
+
+        await _acceptLoop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            socket.NoDelay = true;
+            Interlocked.Increment(ref _accepted);
+            _connections[socket] = true;
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        try
+        {
+            switch (_kind)
+            {
+                case ServerKind.Http:
+                    await ServeHttpAsync(socket).ConfigureAwait(false);
+                    break;
+                case ServerKind.Echo:
+                    await ServeEchoAsync(socket, echo: true).ConfigureAwait(false);
+                    break;
+                default:
+                    await ServeEchoAsync(socket, echo: false).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _connections.TryRemove(socket, out _);
+            socket.Dispose();
+        }
+    }
+
+    private async Task ServeEchoAsync(Socket socket, bool echo)
+    {
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return;
+            }
+
+            if (echo)
+            {
+                await Net.SocketIo.SendAllAsync(socket, buffer.AsMemory(0, received), _stop.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ServeHttpAsync(Socket socket)
+    {
+        var buffer = new byte[16 * 1024];
+        var end = 0;
+        while (true)
+        {
+            if (end == buffer.Length)
+            {
+                return;
+            }
+
+            var received = await socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return;
+            }
+
+            end += received;
+            var (consumed, responses, close) = CountRequests(buffer.AsSpan(0, end));
+            for (var i = 0; i < responses; i++)
+            {
+                var last = close && i == responses - 1;
+                await Net.SocketIo.SendAllAsync(socket, last ? CloseResponse : KeepAliveResponse, _stop.Token).ConfigureAwait(false);
+            }
+
+            if (close)
+            {
+                socket.Shutdown(SocketShutdown.Send);
+                return;
+            }
+
+            buffer.AsSpan(consumed, end - consumed).CopyTo(buffer);
+            end -= consumed;
+        }
+    }
+
+    /// <summary>Complete request heads in <paramref name="data"/>: bytes they span, how many, and whether one asked to close.</summary>
+    private static (int Consumed, int Count, bool Close) CountRequests(ReadOnlySpan<byte> data)
+    {
+        var consumed = 0;
+        var count = 0;
+        while (true)
+        {
+            var rest = data[consumed..];
+            var headEnd = rest.IndexOf("\r\n\r\n"u8);
+            if (headEnd < 0)
+            {
+                return (consumed, count, false);
+            }
+
+            count++;
+            consumed += headEnd + 4;
+            if (ContainsConnectionClose(rest[..headEnd]))
+            {
+                return (consumed, count, true);
+            }
+        }
+    }
+
+    private static bool ContainsConnectionClose(ReadOnlySpan<byte> head)
+    {
+        var token = "connection: close"u8;
+        for (var i = 0; i + token.Length <= head.Length; i++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(head.Slice(i, token.Length), token))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
