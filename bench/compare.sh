@@ -493,10 +493,23 @@ run_idle() {
 
 # ---------------------------------------------------------------- the runs
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Machine-wide user+system and steal ticks (/proc/stat), and the ticks used by this script's own
+# processes: the servers it started (still running) plus every finished child it waited for (wrk,
+# iperf3, ...). Their difference over the run is CPU that something else on the machine used.
+# (irq/softirq time is left out on both sides: loopback packet processing is not charged to tasks.)
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4, $9 }' /proc/stat; }
+own_ticks() {
+  local total name
+  total=$(sed 's/^.*) //' "/proc/$$/stat" | awk '{print $12 + $13 + $14 + $15}')
+  for name in "${STARTED[@]}"; do total=$((total + $(cpu_ticks "${PID[$name]}"))); done
+  echo "$total"
+}
 LOAD_BEFORE=$(loadavg)
 awk -v l="${LOAD_BEFORE%% *}" -v n="$NPROC" 'BEGIN { exit !(l > n / 4) }' &&
   say "warning: load average is $LOAD_BEFORE on $NPROC CPUs: something else is running, results will be noisy"
 START_EPOCH=$(date +%s)
+read -r BUSY_BEFORE STEAL_BEFORE < <(machine_ticks)
+OWN_BEFORE=$(own_ticks)
 STARTED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 for t in "${TARGETS[@]}"; do run_wrk "$t" ka "$WRK_SECONDS"; done
@@ -532,6 +545,13 @@ else
 fi
 ELAPSED=$(($(date +%s) - START_EPOCH))
 LOAD_AFTER=$(loadavg)
+read -r BUSY_AFTER STEAL_AFTER < <(machine_ticks)
+OWN_AFTER=$(own_ticks)
+OTHER_PCT=$(awk -v b=$((BUSY_AFTER - BUSY_BEFORE)) -v o=$((OWN_AFTER - OWN_BEFORE)) -v hz="$CLK_TCK" \
+  -v t="$ELAPSED" -v n="$NPROC" 'BEGIN { x = (b - o) / hz / (t * n) * 100; printf "%.0f", x < 0 ? 0 : x }')
+STEAL_PCT=$(awk -v s=$((STEAL_AFTER - STEAL_BEFORE)) -v hz="$CLK_TCK" -v t="$ELAPSED" -v n="$NPROC" \
+  'BEGIN { printf "%.0f", s / hz / (t * n) * 100 }')
+((OTHER_PCT < 5)) || say "warning: other processes used ${OTHER_PCT} % of the CPUs during the run: results are noisy"
 
 # ---------------------------------------------------------------- report
 ratio() {  # a / b to 2 places, "–" unless both are positive numbers
@@ -561,7 +581,7 @@ report() {
   echo "## compare.sh: direct vs L4Balancer vs HAProxy vs nginx stream"
   echo
   echo "- date: $STARTED_AT (the runs took ${ELAPSED} s)"
-  echo "- machine: $NPROC CPUs ($cpu_model), kernel $(uname -r), ${os:-unknown OS}; load average $LOAD_BEFORE before, $LOAD_AFTER after (includes this run)"
+  echo "- machine: $NPROC CPUs ($cpu_model), kernel $(uname -r), ${os:-unknown OS}; load average $LOAD_BEFORE before, $LOAD_AFTER after (includes this run); other processes used ${OTHER_PCT} % of the CPUs during the runs, steal ${STEAL_PCT} %"
   echo "- versions: HAProxy $v_haproxy, nginx $v_nginx, wrk $v_wrk, iperf3 $v_iperf, .NET SDK $v_sdk (runtime $v_runtime), l4balancer $v_l4b at $git_rev$git_dirty"
   echo "- command: \`$env_cmd$INVOKED\`"
   echo "- load generator, backends and proxy all share the same $NPROC CPUs; ↑ = higher is better, ↓ = lower is better"
