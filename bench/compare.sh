@@ -1,0 +1,613 @@
+#!/usr/bin/env bash
+# bench/compare.sh: the same loads, back to back, against four targets on this machine:
+#   direct      the backend itself (nginx http, no proxy)
+#   l4balancer  L4Balancer, Release build (published by this script unless L4B_BIN is set)
+#   haproxy     HAProxy, mode tcp, balance leastconn
+#   nginx       nginx stream, least_conn
+# Each proxy sits in front of the same backends: one nginx (http, `return 200 "ok\n"`) listening
+# on two loopback ports, and `iperf3 -s` for bulk transfer. Everything is on 127.0.0.1.
+#
+# Loads (tools nobody here wrote, plus our own generator when it is present):
+#   wrk keep-alive  wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${WRK_SECONDS}s --latency
+#   wrk close       the same with -H 'Connection: close': one TCP connection per request
+#   iperf3          iperf3 -c 127.0.0.1 -p PORT -t $IPERF_SECONDS (one stream)
+#   rr              $LOADTEST rr at RR_PERCENT % of HAProxy's keep-alive request rate of this run
+#   idle            $LOADTEST idle: RSS bytes per idle connection of the proxy process
+#
+# It installs nothing: a missing tool prints the apt-get line and the script exits 1. Every process
+# it starts runs in the foreground from configs in a temp dir, with its own pid/log files, and is
+# stopped (by its pid) when the script exits. System services are never touched.
+#
+# No logging on the hot path for any target: the backend nginx has access_log off; HAProxy has no
+# `log` line; nginx stream has no access_log (its default); L4Balancer writes one access-log line per
+# connection at Information level to the console and cannot turn it off, so its stdout/stderr goes to
+# $L4B_LOG (default /dev/null) so that no terminal slows it down. The formatting cost stays in.
+#
+# Usage: bench/compare.sh            (from anywhere; settings through environment variables below)
+set -euo pipefail
+
+# ---------------------------------------------------------------- settings
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
+WRK_SECONDS=${WRK_SECONDS:-15}         # keep-alive run
+CLOSE_SECONDS=${CLOSE_SECONDS:-15}     # Connection: close run
+WARMUP_SECONDS=${WARMUP_SECONDS:-3}    # unmeasured wrk run before each measured one (JIT, caches)
+IPERF_SECONDS=${IPERF_SECONDS:-10}
+RR_CONNECTIONS=${RR_CONNECTIONS:-32}
+RR_SECONDS=${RR_SECONDS:-15}
+RR_PERCENT=${RR_PERCENT:-50}           # rr rate = this % of HAProxy's keep-alive requests/s
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-4000}
+SETTLE_SECONDS=${SETTLE_SECONDS:-2}    # pause between runs
+PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+42 on 127.0.0.1
+L4B_BIN=${L4B_BIN:-}                   # a published l4balancer; empty = dotnet publish into the temp dir
+L4B_LOG=${L4B_LOG:-/dev/null}          # where L4Balancer's console (access) log goes
+LOADTEST=${LOADTEST:-dotnet run -c Release --project bench/L4Balancer.LoadTest --}
+LOADTEST_DIR=${LOADTEST_DIR:-bench/L4Balancer.LoadTest}
+NGINX_STREAM_MODULE=${NGINX_STREAM_MODULE:-/usr/lib/nginx/modules/ngx_stream_module.so}
+RESULTS_DIR=${RESULTS_DIR:-bench/results}
+KEEP_TMP=${KEEP_TMP:-0}                # 1 = keep the temp dir (configs, tool outputs, logs)
+
+SETTINGS_VARS=(WRK_THREADS WRK_CONNECTIONS WRK_SECONDS CLOSE_SECONDS WARMUP_SECONDS IPERF_SECONDS
+  RR_CONNECTIONS RR_SECONDS RR_PERCENT IDLE_CONNECTIONS SETTLE_SECONDS PORT_BASE)
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+INVOKED="bench/compare.sh${*:+ $*}"
+
+say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+for v in "${SETTINGS_VARS[@]}"; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
+done
+[[ $# -eq 0 ]] || die "no arguments; settings are environment variables (see the top of $0)"
+
+# ---------------------------------------------------------------- tools
+APT_LINE="apt-get install -y haproxy nginx libnginx-mod-stream wrk iperf3 jq"
+missing=()
+for tool in haproxy nginx wrk iperf3 jq ss pgrep timeout awk; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[[ -f $NGINX_STREAM_MODULE ]] || missing+=("nginx stream module ($NGINX_STREAM_MODULE, package libnginx-mod-stream)")
+if [[ -z $L4B_BIN ]] || [[ -d $LOADTEST_DIR ]]; then
+  command -v dotnet >/dev/null 2>&1 || missing+=("dotnet (the .NET 10 SDK, https://dot.net)")
+fi
+if ((${#missing[@]})); then
+  printf 'missing: %s\n' "${missing[@]}" >&2
+  printf 'install them with:\n  %s\n' "$APT_LINE" >&2
+  exit 1
+fi
+
+# ---------------------------------------------------------------- ports
+P_BACKEND_A=$((PORT_BASE + 1))    # backend nginx (http), first port
+P_BACKEND_B=$((PORT_BASE + 2))    # backend nginx (http), second port
+P_IPERF=$((PORT_BASE + 3))        # iperf3 -s
+P_L4B_HTTP=$((PORT_BASE + 11)); P_L4B_IPERF=$((PORT_BASE + 12))
+P_HAP_HTTP=$((PORT_BASE + 21)); P_HAP_IPERF=$((PORT_BASE + 22))
+P_NGX_HTTP=$((PORT_BASE + 31)); P_NGX_IPERF=$((PORT_BASE + 32))
+P_NGX_IDLE=$((PORT_BASE + 41))    # single-worker nginx stream, only for the idle step
+
+TARGETS=(direct l4balancer haproxy nginx)
+declare -A HTTP_PORT=([direct]=$P_BACKEND_A [l4balancer]=$P_L4B_HTTP [haproxy]=$P_HAP_HTTP [nginx]=$P_NGX_HTTP)
+declare -A IPERF_PORT=([direct]=$P_IPERF [l4balancer]=$P_L4B_IPERF [haproxy]=$P_HAP_IPERF [nginx]=$P_NGX_IPERF)
+
+listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+for p in $P_BACKEND_A $P_BACKEND_B $P_IPERF $P_L4B_HTTP $P_L4B_IPERF $P_HAP_HTTP $P_HAP_IPERF \
+         $P_NGX_HTTP $P_NGX_IPERF $P_NGX_IDLE; do
+  ! listening "$p" || die "port $p is already in use (set PORT_BASE)"
+done
+
+# ---------------------------------------------------------------- processes, cleanup
+TMP=$(mktemp -d /tmp/l4b-compare.XXXXXX)
+chmod 755 "$TMP"   # nginx workers run as nobody when started as root
+declare -A PID=()
+STARTED=()
+
+cleanup() {
+  local rc=$? name pid i
+  trap - EXIT INT TERM
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+    name=${STARTED[i]}; pid=${PID[$name]}
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for name in "${STARTED[@]}"; do
+    pid=${PID[$name]}
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name (pid $pid) did not stop on SIGTERM; SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ $KEEP_TMP == 1 || $rc -ne 0 ]]; then
+    say "temp dir kept: $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start NAME CMD...: run CMD in the background (foreground mode of the tool), output to $TMP/NAME.out
+start() {
+  local name=$1; shift
+  "$@" >"$TMP/$name.out" 2>&1 &
+  PID[$name]=$!
+  STARTED+=("$name")
+}
+
+# wait_listen NAME PORT...: every PORT listens within 30 s, and NAME is still alive
+wait_listen() {
+  local name=$1 p; shift
+  for p in "$@"; do
+    for _ in $(seq 300); do
+      listening "$p" && break
+      kill -0 "${PID[$name]}" 2>/dev/null || { cat "$TMP/$name.out" >&2; die "$name exited during start-up"; }
+      sleep 0.1
+    done
+    listening "$p" || { cat "$TMP/$name.out" >&2; die "$name is not listening on $p after 30 s"; }
+  done
+}
+
+# CPU time (clock ticks, user+system) of a process and its direct children (nginx workers)
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local root=$1 total=0 p t
+  for p in "$root" $(pgrep -P "$root" || true); do
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+
+# ---------------------------------------------------------------- configs
+NPROC=$(nproc)
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+FD_LIMIT=$(ulimit -n)
+[[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
+((FD_LIMIT >= 2 * IDLE_CONNECTIONS + 1000)) ||
+  say "warning: ulimit -n is $FD_LIMIT; the idle step with $IDLE_CONNECTIONS connections may run out of descriptors"
+# Connection caps derived from the descriptor limit (a proxied connection takes two descriptors).
+WORKER_CONNECTIONS=$((FD_LIMIT - 100 < 20000 ? FD_LIMIT - 100 : 20000))
+HAP_MAXCONN=$(((FD_LIMIT - 100) / 2 < 50000 ? (FD_LIMIT - 100) / 2 : 50000))
+
+mkdir -p "$TMP/backend" "$TMP/nginx" "$TMP/nginx-idle"
+cat >"$TMP/backend/nginx.conf" <<EOF
+# backend: a small fixed HTTP response on two ports
+daemon off;
+master_process on;
+worker_processes auto;
+worker_rlimit_nofile $FD_LIMIT;
+pid $TMP/backend/nginx.pid;
+error_log $TMP/backend/error.log warn;
+events { worker_connections $WORKER_CONNECTIONS; }
+http {
+    access_log off;
+    keepalive_timeout 300s;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$P_BACKEND_A;
+        listen 127.0.0.1:$P_BACKEND_B;
+        default_type text/plain;
+        location / { return 200 "ok\n"; }
+    }
+}
+EOF
+
+nginx_stream_conf() {  # DIR WORKERS LISTEN-LINES...
+  local dir=$1 workers=$2
+  cat <<EOF
+load_module $NGINX_STREAM_MODULE;
+daemon off;
+master_process on;
+worker_processes $workers;
+worker_rlimit_nofile $FD_LIMIT;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections $WORKER_CONNECTIONS; }
+stream {
+    # no access_log: nginx stream logs nothing per connection unless told to
+    proxy_connect_timeout 5s;
+    proxy_timeout 30m;
+    upstream http_backends { least_conn; server 127.0.0.1:$P_BACKEND_A; server 127.0.0.1:$P_BACKEND_B; }
+    upstream iperf_backend { least_conn; server 127.0.0.1:$P_IPERF; }
+EOF
+  shift 2
+  local line
+  for line in "$@"; do echo "    $line"; done
+  echo "}"
+}
+nginx_stream_conf "$TMP/nginx" auto \
+  "server { listen 127.0.0.1:$P_NGX_HTTP; proxy_pass http_backends; }" \
+  "server { listen 127.0.0.1:$P_NGX_IPERF; proxy_pass iperf_backend; }" >"$TMP/nginx/nginx.conf"
+# The idle step passes one pid to the generator; nginx spreads connections over its workers, so the
+# idle figure comes from a separate single-worker instance (per-connection memory does not depend on
+# the number of workers).
+nginx_stream_conf "$TMP/nginx-idle" 1 \
+  "server { listen 127.0.0.1:$P_NGX_IDLE; proxy_pass http_backends; }" >"$TMP/nginx-idle/nginx.conf"
+
+cat >"$TMP/haproxy.cfg" <<EOF
+global
+    nbthread $NPROC
+    maxconn $HAP_MAXCONN
+    # no 'log' line: HAProxy logs nothing
+
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 30m
+    timeout server 30m
+
+frontend http_in
+    bind 127.0.0.1:$P_HAP_HTTP
+    default_backend http_backends
+
+backend http_backends
+    balance leastconn
+    server a 127.0.0.1:$P_BACKEND_A
+    server b 127.0.0.1:$P_BACKEND_B
+
+frontend iperf_in
+    bind 127.0.0.1:$P_HAP_IPERF
+    default_backend iperf_backend
+
+backend iperf_backend
+    balance leastconn
+    server iperf 127.0.0.1:$P_IPERF
+EOF
+
+cat >"$TMP/l4balancer.toml" <<EOF
+[global]
+connect_timeout = "5s"
+idle_timeout = "30m"
+drain_timeout = "0s"
+
+[[listener]]
+name = "http"
+bind = "127.0.0.1:$P_L4B_HTTP"
+route = "port"
+tenant = "http"
+
+[[listener]]
+name = "iperf"
+bind = "127.0.0.1:$P_L4B_IPERF"
+route = "port"
+tenant = "iperf"
+
+[[tenant]]
+name = "http"
+balance = "least_connections"
+
+[[tenant.backend]]
+address = "127.0.0.1:$P_BACKEND_A"
+
+[[tenant.backend]]
+address = "127.0.0.1:$P_BACKEND_B"
+
+[[tenant]]
+name = "iperf"
+balance = "least_connections"
+
+[[tenant.backend]]
+address = "127.0.0.1:$P_IPERF"
+EOF
+
+# ---------------------------------------------------------------- build, start
+
+if [[ -z $L4B_BIN ]]; then
+  say "publishing L4Balancer (Release) into $TMP/l4b"
+  dotnet publish src/L4Balancer -c Release -o "$TMP/l4b" -v quiet -nologo >"$TMP/publish.out" 2>&1 ||
+    { cat "$TMP/publish.out" >&2; die "dotnet publish failed"; }
+  L4B_BIN=$TMP/l4b/l4balancer
+fi
+[[ -x $L4B_BIN ]] || die "L4B_BIN=$L4B_BIN is not executable"
+"$L4B_BIN" check --config "$TMP/l4balancer.toml" >"$TMP/l4b-check.out" 2>&1 ||
+  { cat "$TMP/l4b-check.out" >&2; die "l4balancer rejected the generated config"; }
+
+HAVE_LOADTEST=0
+[[ -d $LOADTEST_DIR ]] && HAVE_LOADTEST=1
+if ((HAVE_LOADTEST)) && compgen -G "$LOADTEST_DIR/*.csproj" >/dev/null; then
+  say "building $LOADTEST_DIR (Release) so that no build runs inside a measurement"
+  dotnet build "$LOADTEST_DIR" -c Release -v quiet -nologo >"$TMP/loadtest-build.out" 2>&1 ||
+    { cat "$TMP/loadtest-build.out" >&2; die "building $LOADTEST_DIR failed"; }
+fi
+
+say "starting backends, L4Balancer, HAProxy, nginx stream (temp dir $TMP)"
+nginx -t -q -p "$TMP/backend/" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log" ||
+  die "backend nginx config rejected"
+nginx -t -q -p "$TMP/nginx/" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" ||
+  die "nginx stream config rejected"
+haproxy -c -q -f "$TMP/haproxy.cfg" || die "haproxy config rejected"
+
+start backend nginx -p "$TMP/backend/" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log"
+start iperf3 iperf3 -s -B 127.0.0.1 -p "$P_IPERF"
+wait_listen backend "$P_BACKEND_A" "$P_BACKEND_B"
+wait_listen iperf3 "$P_IPERF"
+start l4balancer sh -c 'exec "$0" run --config "$1" >"$2" 2>&1' "$L4B_BIN" "$TMP/l4balancer.toml" "$L4B_LOG"
+start haproxy haproxy -db -f "$TMP/haproxy.cfg"
+start nginx nginx -p "$TMP/nginx/" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
+wait_listen l4balancer "$P_L4B_HTTP" "$P_L4B_IPERF"
+wait_listen haproxy "$P_HAP_HTTP" "$P_HAP_IPERF"
+wait_listen nginx "$P_NGX_HTTP" "$P_NGX_IPERF"
+
+# The process whose CPU is charged to a target ("direct" has no proxy).
+declare -A PROXY_PID=([l4balancer]=${PID[l4balancer]} [haproxy]=${PID[haproxy]} [nginx]=${PID[nginx]})
+
+# one HTTP/1.0 request through bash's /dev/tcp (no curl needed); prints the whole response
+http_get() {
+  timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3 && cat <&3' "$1"
+}
+for t in "${TARGETS[@]}"; do
+  body=$(http_get "${HTTP_PORT[$t]}" 2>&1) || die "$t does not answer on port ${HTTP_PORT[$t]}: $body"
+  [[ $body == *"200 OK"* && $body == *ok* ]] || die "$t answered '$body' on port ${HTTP_PORT[$t]}"
+done
+say "all four targets answer"
+
+# ---------------------------------------------------------------- results
+declare -A R=()          # R[metric|target] = value
+METRICS=()               # row order
+declare -A LABEL=() KIND=()   # KIND: num (ratios shown) or count (no ratios)
+metric() { METRICS+=("$1"); LABEL[$1]=$2; KIND[$1]=${3:-num}; }
+metric ka_rps      "keep-alive: requests/s (wrk, ${WRK_CONNECTIONS} conns) ↑"
+metric ka_p50      "keep-alive: latency p50, ms ↓"
+metric ka_p99      "keep-alive: latency p99, ms ↓"
+metric ka_cpu      "keep-alive: proxy CPU per request, µs ↓"
+metric ka_err      "keep-alive: errors (socket + non-2xx)" count
+metric cl_rps      "new connections/s (wrk, Connection: close) ↑"
+metric cl_p50      "close: latency p50, ms ↓"
+metric cl_p99      "close: latency p99, ms ↓"
+metric cl_cpu      "close: proxy CPU per connection, µs ↓"
+metric cl_err      "close: errors (socket + non-2xx)" count
+metric ip_gbps     "iperf3: 1 stream, Gbit/s ↑"
+metric ip_cpu      "iperf3: proxy CPU per GB, ms ↓"
+metric rr_p50      "rr (LoadTest): p50, ms ↓"
+metric rr_p99      "rr (LoadTest): p99, ms ↓"
+metric rr_p999     "rr (LoadTest): p99.9, ms ↓"
+metric idle_rss    "idle (LoadTest): proxy RSS per idle connection, bytes ↓"
+NOTES=()
+
+# wrk prints 812.00us / 1.23ms / 2.01s
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+    else printf "?" }'
+}
+
+# run_wrk TARGET ka|close SECONDS
+run_wrk() {
+  local t=$1 mode=$2 secs=$3 port=${HTTP_PORT[$1]} out before after
+  local -a hdr=()
+  [[ $mode == close ]] && hdr=(-H 'Connection: close')
+  local -a cmd=(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" "${hdr[@]}" --latency)
+  out=$TMP/wrk-$mode-$t.txt
+  if ((WARMUP_SECONDS > 0)); then
+    timeout $((WARMUP_SECONDS + 30)) "${cmd[@]}" -d"${WARMUP_SECONDS}s" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+  fi
+  say "wrk $mode → $t: ${cmd[*]} -d${secs}s http://127.0.0.1:$port/"
+  [[ -n ${PROXY_PID[$t]:-} ]] && before=$(cpu_ticks "${PROXY_PID[$t]}")
+  if ! timeout $((secs + 60)) "${cmd[@]}" -d"${secs}s" "http://127.0.0.1:$port/" >"$out" 2>&1; then
+    say "wrk failed against $t (output in $out)"; cat "$out" >&2
+  fi
+  [[ -n ${PROXY_PID[$t]:-} ]] && after=$(cpu_ticks "${PROXY_PID[$t]}")
+  local p=ka; [[ $mode == close ]] && p=cl
+  local rps reqs err
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+  reqs=$(awk '/requests in/ {print $1}' "$out")
+  R[${p}_rps|$t]=$([[ -n $rps ]] && awk -v x="$rps" 'BEGIN { printf "%.0f", x }' || echo "?")
+  R[${p}_p50|$t]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+  R[${p}_p99|$t]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+  err=$(awk '/Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+             /Non-2xx or 3xx responses:/ { n += $NF }
+             END { print n + 0 }' "$out")
+  R[${p}_err|$t]=$err
+  if [[ -n ${PROXY_PID[$t]:-} && -n ${reqs:-} && ${reqs:-0} -gt 0 ]]; then
+    R[${p}_cpu|$t]=$(awk -v d=$((after - before)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { printf "%.1f", d / hz * 1e6 / n }')
+  else
+    R[${p}_cpu|$t]="–"
+  fi
+  say "  $t: ${rps:-?} req/s, p50 ${R[${p}_p50|$t]} ms, p99 ${R[${p}_p99|$t]} ms, errors $err, proxy CPU ${R[${p}_cpu|$t]} µs/req"
+  sleep "$SETTLE_SECONDS"
+}
+
+run_iperf() {
+  local t=$1 port=${IPERF_PORT[$1]} out before after bps bytes
+  out=$TMP/iperf-$t.json
+  say "iperf3 → $t: iperf3 -c 127.0.0.1 -p $port -t $IPERF_SECONDS"
+  [[ -n ${PROXY_PID[$t]:-} ]] && before=$(cpu_ticks "${PROXY_PID[$t]}")
+  if ! timeout $((IPERF_SECONDS + 60)) iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECONDS" -J >"$out" 2>&1; then
+    say "iperf3 failed against $t (output in $out)"; head -c 2000 "$out" >&2; echo >&2
+  fi
+  [[ -n ${PROXY_PID[$t]:-} ]] && after=$(cpu_ticks "${PROXY_PID[$t]}")
+  bps=$(jq -r '.end.sum_received.bits_per_second // empty' "$out" 2>/dev/null || true)
+  bytes=$(jq -r '.end.sum_received.bytes // empty' "$out" 2>/dev/null || true)
+  R[ip_gbps|$t]=$([[ -n $bps ]] && awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }' || echo "?")
+  if [[ -n ${PROXY_PID[$t]:-} && -n $bytes ]]; then
+    R[ip_cpu|$t]=$(awk -v d=$((after - before)) -v hz="$CLK_TCK" -v b="$bytes" 'BEGIN { printf "%.1f", d / hz * 1000 / (b / 1e9) }')
+  else
+    R[ip_cpu|$t]="–"
+  fi
+  say "  $t: ${R[ip_gbps|$t]} Gbit/s, proxy CPU ${R[ip_cpu|$t]} ms/GB"
+  sleep "$SETTLE_SECONDS"
+}
+
+# A number from the generator's JSON: the first key (at any depth) matching REGEX (case-insensitive);
+# a key ending in us/ns/s (rather than ms) is converted to milliseconds when WANT=ms.
+json_pick() {
+  local file=$1 regex=$2 want=${3:-raw}
+  jq -r --arg re "$regex" --arg want "$want" '
+    [ paths(numbers) as $p | { k: ($p[-1] | tostring), v: getpath($p) } | select(.k | test($re; "i")) ]
+    | first // empty
+    | if $want != "ms" then .v
+      elif (.k | test("(_|[a-z])(us|micros|microseconds)$"; "i")) then .v / 1000
+      elif (.k | test("(_|[a-z])(ns|nanos|nanoseconds)$"; "i")) then .v / 1e6
+      elif (.k | test("(_|[a-z])(ms|millis|milliseconds)$"; "i")) then .v
+      elif (.k | test("(_|[a-z])(s|seconds|sec)$"; "i")) then .v * 1000
+      else .v end' "$file" 2>/dev/null | head -n1
+}
+
+run_rr() {
+  local t=$1 rate=$2 port=${HTTP_PORT[$1]} out=$TMP/rr-$1.json
+  local -a cmd
+  read -r -a cmd <<<"$LOADTEST"
+  cmd+=(rr --target "127.0.0.1:$port" --connections "$RR_CONNECTIONS" --rate "$rate" --duration "${RR_SECONDS}s" --json "$out")
+  say "rr → $t: ${cmd[*]}"
+  if timeout $((RR_SECONDS + 120)) "${cmd[@]}" >"$TMP/rr-$t.out" 2>&1 && [[ -s $out ]]; then
+    local v
+    for k in p50 p99 p999; do
+      case $k in
+        p50) v=$(json_pick "$out" '^(latency_?)?p50(_?[a-z]+)?$' ms) ;;
+        p99) v=$(json_pick "$out" '^(latency_?)?p99(_?[a-z]+)?$' ms) ;;
+        p999) v=$(json_pick "$out" '^(latency_?)?p99([._]?9)(_?[a-z]+)?$' ms) ;;
+      esac
+      R[rr_$k|$t]=$([[ -n $v ]] && awk -v x="$v" 'BEGIN { printf "%.3f", x }' || echo "?")
+    done
+  else
+    say "rr failed against $t (output in $TMP/rr-$t.out)"; tail -n 20 "$TMP/rr-$t.out" >&2
+    R[rr_p50|$t]=failed; R[rr_p99|$t]=failed; R[rr_p999|$t]=failed
+  fi
+  say "  $t: p50 ${R[rr_p50|$t]} ms, p99 ${R[rr_p99|$t]} ms, p99.9 ${R[rr_p999|$t]} ms"
+  sleep "$SETTLE_SECONDS"
+}
+
+run_idle() {
+  local t=$1 port=$2 pid=$3 out=$TMP/idle-$1.json v
+  local -a cmd
+  read -r -a cmd <<<"$LOADTEST"
+  cmd+=(idle --target "127.0.0.1:$port" --connections "$IDLE_CONNECTIONS" --pid "$pid" --json "$out")
+  say "idle → $t: ${cmd[*]}"
+  if timeout 300 "${cmd[@]}" >"$TMP/idle-$t.out" 2>&1 && [[ -s $out ]]; then
+    v=$(json_pick "$out" '(bytes_?per_?(idle_?)?conn(ection)?|per_?(idle_?)?conn(ection)?(_?bytes)?)$')
+    R[idle_rss|$t]=$([[ -n $v ]] && awk -v x="$v" 'BEGIN { printf "%.0f", x }' || echo "?")
+  else
+    say "idle failed against $t (output in $TMP/idle-$t.out)"; tail -n 20 "$TMP/idle-$t.out" >&2
+    R[idle_rss|$t]=failed
+  fi
+  say "  $t: ${R[idle_rss|$t]} bytes per idle connection"
+  sleep "$SETTLE_SECONDS"
+}
+
+# ---------------------------------------------------------------- the runs
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Machine-wide user+system and steal ticks (/proc/stat), and the ticks used by this script's own
+# processes: the servers it started (still running) plus every finished child it waited for (wrk,
+# iperf3, ...). Their difference over the run is CPU that something else on the machine used.
+# (irq/softirq time is left out on both sides: loopback packet processing is not charged to tasks.)
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4, $9 }' /proc/stat; }
+own_ticks() {
+  local total name
+  total=$(sed 's/^.*) //' "/proc/$$/stat" | awk '{print $12 + $13 + $14 + $15}')
+  for name in "${STARTED[@]}"; do total=$((total + $(cpu_ticks "${PID[$name]}"))); done
+  echo "$total"
+}
+LOAD_BEFORE=$(loadavg)
+awk -v l="${LOAD_BEFORE%% *}" -v n="$NPROC" 'BEGIN { exit !(l > n / 4) }' &&
+  say "warning: load average is $LOAD_BEFORE on $NPROC CPUs: something else is running, results will be noisy"
+START_EPOCH=$(date +%s)
+read -r BUSY_BEFORE STEAL_BEFORE < <(machine_ticks)
+OWN_BEFORE=$(own_ticks)
+STARTED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+for t in "${TARGETS[@]}"; do run_wrk "$t" ka "$WRK_SECONDS"; done
+for t in "${TARGETS[@]}"; do run_wrk "$t" close "$CLOSE_SECONDS"; done
+for t in "${TARGETS[@]}"; do run_iperf "$t"; done
+
+SKIP_MSG="skipped: $LOADTEST_DIR not present"
+if ((HAVE_LOADTEST)); then
+  RR_RATE=$(awk -v r="${R[ka_rps|haproxy]}" -v p="$RR_PERCENT" 'BEGIN { if (r + 0 > 0) printf "%d", r * p / 100 }')
+  if [[ -n $RR_RATE && $RR_RATE -gt 0 ]]; then
+    LABEL[rr_p50]="rr (LoadTest, $RR_CONNECTIONS conns, $RR_RATE req/s = ${RR_PERCENT} % of HAProxy max): p50, ms ↓"
+    for t in "${TARGETS[@]}"; do run_rr "$t" "$RR_RATE"; done
+  else
+    say "rr skipped: no HAProxy keep-alive rate to take ${RR_PERCENT} % of"
+    for t in "${TARGETS[@]}"; do R[rr_p50|$t]=skipped; R[rr_p99|$t]=skipped; R[rr_p999|$t]=skipped; done
+    NOTES+=("rr skipped: HAProxy's keep-alive rate was not measured")
+  fi
+
+  start nginx-idle nginx -p "$TMP/nginx-idle/" -c "$TMP/nginx-idle/nginx.conf" -e "$TMP/nginx-idle/error.log"
+  wait_listen nginx-idle "$P_NGX_IDLE"
+  NGX_IDLE_WORKER=$(pgrep -P "${PID[nginx-idle]}" | head -n1)
+  R[idle_rss|direct]="n/a"
+  run_idle l4balancer "$P_L4B_HTTP" "${PID[l4balancer]}"
+  run_idle haproxy "$P_HAP_HTTP" "${PID[haproxy]}"
+  run_idle nginx "$P_NGX_IDLE" "$NGX_IDLE_WORKER"
+  NOTES+=("idle: RSS of the one proxy process (HAProxy and L4Balancer are one process each; nginx is measured on a separate single-worker instance on port $P_NGX_IDLE). direct: n/a, there is no proxy.")
+else
+  say "$SKIP_MSG (rr and idle rows)"
+  for m in rr_p50 rr_p99 rr_p999 idle_rss; do
+    for t in "${TARGETS[@]}"; do R[$m|$t]=skipped; done
+  done
+  NOTES+=("rr, idle: $SKIP_MSG")
+fi
+ELAPSED=$(($(date +%s) - START_EPOCH))
+LOAD_AFTER=$(loadavg)
+read -r BUSY_AFTER STEAL_AFTER < <(machine_ticks)
+OWN_AFTER=$(own_ticks)
+OTHER_PCT=$(awk -v b=$((BUSY_AFTER - BUSY_BEFORE)) -v o=$((OWN_AFTER - OWN_BEFORE)) -v hz="$CLK_TCK" \
+  -v t="$ELAPSED" -v n="$NPROC" 'BEGIN { x = (b - o) / hz / (t * n) * 100; printf "%.0f", x < 0 ? 0 : x }')
+STEAL_PCT=$(awk -v s=$((STEAL_AFTER - STEAL_BEFORE)) -v hz="$CLK_TCK" -v t="$ELAPSED" -v n="$NPROC" \
+  'BEGIN { printf "%.0f", s / hz / (t * n) * 100 }')
+((OTHER_PCT < 5)) || say "warning: other processes used ${OTHER_PCT} % of the CPUs during the run: results are noisy"
+
+# ---------------------------------------------------------------- report
+ratio() {  # a / b to 2 places, "–" unless both are positive numbers
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "–" }'
+}
+
+cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+os=$( . /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}" || true)
+v_haproxy=$(haproxy -v 2>&1 | awk 'NR == 1 {print $3}')
+v_nginx=$(nginx -v 2>&1 | sed 's|.*nginx/||')
+v_wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)
+v_iperf=$(iperf3 --version 2>&1 | awk 'NR == 1 {print $2}')
+v_sdk=$(dotnet --version 2>/dev/null || echo "?")
+v_runtime=$(dotnet --list-runtimes 2>/dev/null | awk '/Microsoft.NETCore.App/ {v = $2} END {print v}')
+v_l4b=$("$L4B_BIN" --version 2>/dev/null | awk '{print $2}')
+git_rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "?")
+git_dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -q . && echo " (uncommitted changes)" || true)
+env_cmd=""
+for v in "${SETTINGS_VARS[@]}"; do env_cmd+="$v=${!v} "; done
+# .NET runtime knobs in the environment reach L4Balancer: record them with the command
+while IFS= read -r v; do env_cmd+="$v "; done < <(env | grep -E '^(DOTNET|COMPlus)_' |
+  grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_ASPNET_CERTIFICATE|SKIP_FIRST_TIME_EXPERIENCE|ROOT|HOST_PATH|INSTALL_DIR|ADD_GLOBAL_TOOLS_TO_PATH)' | sort || true)
+[[ $L4B_LOG == /dev/null ]] || env_cmd+="L4B_LOG=$L4B_LOG "
+
+report() {
+  echo "## compare.sh: direct vs L4Balancer vs HAProxy vs nginx stream"
+  echo
+  echo "- date: $STARTED_AT (the runs took ${ELAPSED} s)"
+  echo "- machine: $NPROC CPUs ($cpu_model), kernel $(uname -r), ${os:-unknown OS}; load average $LOAD_BEFORE before, $LOAD_AFTER after (includes this run); other processes used ${OTHER_PCT} % of the CPUs during the runs, steal ${STEAL_PCT} %"
+  echo "- versions: HAProxy $v_haproxy, nginx $v_nginx, wrk $v_wrk, iperf3 $v_iperf, .NET SDK $v_sdk (runtime $v_runtime), l4balancer $v_l4b at $git_rev$git_dirty"
+  echo "- command: \`$env_cmd$INVOKED\`"
+  echo "- load generator, backends and proxy all share the same $NPROC CPUs; ↑ = higher is better, ↓ = lower is better"
+  echo "- HAProxy: nbthread $NPROC, leastconn; nginx: worker_processes auto, least_conn; L4Balancer: least_connections; no per-connection logging in any of them except L4Balancer's access log (to $L4B_LOG)"
+  echo
+  echo "| metric | direct | l4balancer | haproxy | nginx | l4b/haproxy | l4b/direct |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  local m t row a
+  for m in "${METRICS[@]}"; do
+    row="| ${LABEL[$m]} |"
+    for t in "${TARGETS[@]}"; do row+=" ${R[$m|$t]:-?} |"; done
+    if [[ ${KIND[$m]} == num ]]; then
+      a=${R[$m|l4balancer]:-}
+      row+=" $(ratio "$a" "${R[$m|haproxy]:-}") | $(ratio "$a" "${R[$m|direct]:-}") |"
+    else
+      row+=" – | – |"
+    fi
+    echo "$row"
+  done
+  echo
+  echo "Ratios are l4balancer ÷ the other target: above 1 is better for ↑ rows and worse for ↓ rows."
+  echo "Proxy CPU is user+system time of the proxy process (nginx: master and workers) during the measured run."
+  for n in "${NOTES[@]}"; do echo "- $n"; done
+}
+
+mkdir -p "$RESULTS_DIR"
+RESULT_FILE=$RESULTS_DIR/compare-$(date -u +%Y%m%d-%H%M).md
+report | tee "$RESULT_FILE"
+say "table written to $RESULT_FILE"
