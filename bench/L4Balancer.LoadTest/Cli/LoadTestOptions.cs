@@ -44,6 +44,4 @@ internal sealed class LoadTestOptions
     public ServerKind ServeKind { get; set; } = ServerKind.Http;
 
     public bool IsHttp => ResponseBytes == 0;
-
-    public LoadTestOptions Clone() => (LoadTestOptions)MemberwiseClone();
 }

@@ -23,7 +23,7 @@ internal sealed class ChurnRunner
         _clock = clock;
         _rate = options.Rate;
         var count = options.Connections;
-        var schedule = _rate > 0 ? new RateSchedule(clock.Start, _rate, count) : null;
+        var schedule = _rate > 0 ? new RateSchedule(clock.Start, _rate) : null;
         var gates = new ScheduleGate[count];
         _workers = new ChurnWorker[count];
         for (var i = 0; i < count; i++)

@@ -73,7 +73,6 @@ internal sealed class ChurnWorker
 
                 if (Clock.Now >= _clock.MeasureEnd)
                 {
-                    CountBehind(k);
                     break;
                 }
 
@@ -89,6 +88,8 @@ internal sealed class ChurnWorker
                 await OneConnectionAsync(intended).ConfigureAwait(false);
                 k++;
             }
+
+            CountBehind(k);
         }
         finally
         {

@@ -94,7 +94,6 @@ internal sealed class RrConnection
 
                 if (Clock.Now >= _clock.MeasureEnd)
                 {
-                    CountBehind(k);
                     break;
                 }
 
@@ -152,6 +151,8 @@ internal sealed class RrConnection
                 Complete(intended, sent, outcome, phase, failure);
                 k++;
             }
+
+            CountBehind(k);
         }
         finally
         {

@@ -29,7 +29,7 @@ internal sealed class RrRunner
         _rate = options.Rate;
         _timeoutTicks = Clock.Ticks(options.Timeout);
         var count = options.Connections;
-        var schedule = _rate > 0 ? new RateSchedule(clock.Start, _rate, count) : null;
+        var schedule = _rate > 0 ? new RateSchedule(clock.Start, _rate) : null;
         var gates = new ScheduleGate[count];
         _connections = new RrConnection[count];
         for (var i = 0; i < count; i++)

@@ -30,11 +30,7 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
-    public ServerKind Kind => _kind;
-
     public long Accepted => Volatile.Read(ref _accepted);
-
-    public int Open => _connections.Count;
 
     public static InProcessServer Start(IPEndPoint bind, ServerKind kind)
     {

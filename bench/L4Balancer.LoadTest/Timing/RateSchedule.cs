@@ -6,13 +6,9 @@ namespace L4Balancer.LoadTest.Timing;
 /// delays every later operation's clock too and cannot hide (no coordinated omission).
 /// Operation <c>n</c> belongs to connection <c>n % connections</c>.
 /// </summary>
-internal sealed class RateSchedule(long start, double rate, int connections)
+internal sealed class RateSchedule(long start, double rate)
 {
     private readonly double _ticksPerOperation = System.Diagnostics.Stopwatch.Frequency / rate;
-
-    public int Connections { get; } = connections;
-
-    public double Rate { get; } = rate;
 
     public long IntendedTime(long n) => start + (long)(n * _ticksPerOperation);
 }

@@ -41,8 +41,6 @@ internal sealed class RunClock : IDisposable
 
     public double Elapsed => Clock.Seconds(Clock.Now - Start);
 
-    public bool InWarmup => Clock.Now < MeasureStart;
-
     public void Dispose()
     {
         _windowEnd.Dispose();
