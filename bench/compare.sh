@@ -505,8 +505,11 @@ own_ticks() {
   echo "$total"
 }
 LOAD_BEFORE=$(loadavg)
-awk -v l="${LOAD_BEFORE%% *}" -v n="$NPROC" 'BEGIN { exit !(l > n / 4) }' &&
-  say "warning: load average is $LOAD_BEFORE on $NPROC CPUs: something else is running, results will be noisy"
+# Is something else using the CPUs right now? (the load average lags by minutes; sample 3 s instead)
+read -r b1 _ < <(machine_ticks); sleep 3; read -r b2 _ < <(machine_ticks)
+BUSY_PCT=$(awk -v d=$((b2 - b1)) -v hz="$CLK_TCK" -v n="$NPROC" 'BEGIN { printf "%.0f", d / hz / (3 * n) * 100 }')
+((BUSY_PCT < 10)) ||
+  say "warning: the CPUs were ${BUSY_PCT} % busy just before the runs: something else is running, results will be noisy"
 START_EPOCH=$(date +%s)
 read -r BUSY_BEFORE STEAL_BEFORE < <(machine_ticks)
 OWN_BEFORE=$(own_ticks)
@@ -569,7 +572,7 @@ v_sdk=$(dotnet --version 2>/dev/null || echo "?")
 v_runtime=$(dotnet --list-runtimes 2>/dev/null | awk '/Microsoft.NETCore.App/ {v = $2} END {print v}')
 v_l4b=$("$L4B_BIN" --version 2>/dev/null | awk '{print $2}')
 git_rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "?")
-git_dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -q . && echo " (uncommitted changes)" || true)
+git_dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (uncommitted changes)" || true)
 env_cmd=""
 for v in "${SETTINGS_VARS[@]}"; do env_cmd+="$v=${!v} "; done
 # .NET runtime knobs in the environment reach L4Balancer: record them with the command
