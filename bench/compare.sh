@@ -21,7 +21,9 @@
 # No logging on the hot path for any target: the backend nginx has access_log off; HAProxy has no
 # `log` line; nginx stream has no access_log (its default); L4Balancer writes one access-log line per
 # connection at Information level to the console and cannot turn it off, so its stdout/stderr goes to
-# $L4B_LOG (default /dev/null) so that no terminal slows it down. The formatting cost stays in.
+# $L4B_LOG (default /dev/null) so that no terminal slows it down. The formatting and the console
+# logger's thread stay in: measured at 3-13 % of its CPU per connection on the close load
+# (bench/README.md, "Findings").
 #
 # Usage: bench/compare.sh            (from anywhere; settings through environment variables below)
 set -euo pipefail
@@ -38,7 +40,7 @@ RR_SECONDS=${RR_SECONDS:-15}
 RR_PERCENT=${RR_PERCENT:-50}           # rr rate = this % of HAProxy's keep-alive requests/s
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-4000}
 SETTLE_SECONDS=${SETTLE_SECONDS:-2}    # pause between runs
-PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+42 on 127.0.0.1
+PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+41 on 127.0.0.1
 L4B_BIN=${L4B_BIN:-}                   # a published l4balancer; empty = dotnet publish into the temp dir
 L4B_LOG=${L4B_LOG:-/dev/null}          # where L4Balancer's console (access) log goes
 LOADTEST=${LOADTEST:-dotnet run -c Release --project bench/L4Balancer.LoadTest --}
