@@ -21,7 +21,9 @@
 # No logging on the hot path for any target: the backend nginx has access_log off; HAProxy has no
 # `log` line; nginx stream has no access_log (its default); L4Balancer writes one access-log line per
 # connection at Information level to the console and cannot turn it off, so its stdout/stderr goes to
-# $L4B_LOG (default /dev/null) so that no terminal slows it down. The formatting cost stays in.
+# $L4B_LOG (default /dev/null) so that no terminal slows it down. The formatting and the console
+# logger's thread stay in: measured at 3-13 % of its CPU per connection on the close load
+# (bench/README.md, "Findings").
 #
 # Usage: bench/compare.sh            (from anywhere; settings through environment variables below)
 set -euo pipefail
@@ -38,7 +40,7 @@ RR_SECONDS=${RR_SECONDS:-15}
 RR_PERCENT=${RR_PERCENT:-50}           # rr rate = this % of HAProxy's keep-alive requests/s
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-4000}
 SETTLE_SECONDS=${SETTLE_SECONDS:-2}    # pause between runs
-PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+42 on 127.0.0.1
+PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+41 on 127.0.0.1
 L4B_BIN=${L4B_BIN:-}                   # a published l4balancer; empty = dotnet publish into the temp dir
 L4B_LOG=${L4B_LOG:-/dev/null}          # where L4Balancer's console (access) log goes
 LOADTEST=${LOADTEST:-dotnet run -c Release --project bench/L4Balancer.LoadTest --}
@@ -493,26 +495,37 @@ run_idle() {
 
 # ---------------------------------------------------------------- the runs
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-# Machine-wide user+system and steal ticks (/proc/stat), and the ticks used by this script's own
-# processes: the servers it started (still running) plus every finished child it waited for (wrk,
-# iperf3, ...). Their difference over the run is CPU that something else on the machine used.
-# (irq/softirq time is left out on both sides: loopback packet processing is not charged to tasks.)
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4, $9 }' /proc/stat; }
-own_ticks() {
-  local total name
-  total=$(sed 's/^.*) //' "/proc/$$/stat" | awk '{print $12 + $13 + $14 + $15}')
-  for name in "${STARTED[@]}"; do total=$((total + $(cpu_ticks "${PID[$name]}"))); done
-  echo "$total"
+# CPU ticks used so far by every process that is neither this script nor one of its descendants
+# (nor a kernel thread): utime+stime+cutime+cstime, so processes that start and exit during the run
+# are counted through the parent that reaps them. Its growth over the run is what something else on
+# the machine used. Steal time comes from /proc/stat.
+other_ticks() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v me=$$ '
+    {
+      pid = $1; match($0, /.*\)/); split(substr($0, RLENGTH + 2), f, " ")
+      if (int(f[7] / 2097152) % 2) next            # PF_KTHREAD
+      ppid[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15]
+    }
+    END {
+      mine[me] = 1
+      do { changed = 0
+        for (p in ppid) if (!(p in mine) && (ppid[p] in mine)) { mine[p] = 1; changed = 1 }
+      } while (changed)
+      for (p in t) if (!(p in mine)) total += t[p]
+      printf "%d\n", total
+    }'
 }
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 LOAD_BEFORE=$(loadavg)
 # Is something else using the CPUs right now? (the load average lags by minutes; sample 3 s instead)
-read -r b1 _ < <(machine_ticks); sleep 3; read -r b2 _ < <(machine_ticks)
+b1=$(busy_ticks); sleep 3; b2=$(busy_ticks)
 BUSY_PCT=$(awk -v d=$((b2 - b1)) -v hz="$CLK_TCK" -v n="$NPROC" 'BEGIN { printf "%.0f", d / hz / (3 * n) * 100 }')
 ((BUSY_PCT < 10)) ||
   say "warning: the CPUs were ${BUSY_PCT} % busy just before the runs: something else is running, results will be noisy"
 START_EPOCH=$(date +%s)
-read -r BUSY_BEFORE STEAL_BEFORE < <(machine_ticks)
-OWN_BEFORE=$(own_ticks)
+OTHER_BEFORE=$(other_ticks)
+STEAL_BEFORE=$(steal_ticks)
 STARTED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 for t in "${TARGETS[@]}"; do run_wrk "$t" ka "$WRK_SECONDS"; done
@@ -548,10 +561,10 @@ else
 fi
 ELAPSED=$(($(date +%s) - START_EPOCH))
 LOAD_AFTER=$(loadavg)
-read -r BUSY_AFTER STEAL_AFTER < <(machine_ticks)
-OWN_AFTER=$(own_ticks)
-OTHER_PCT=$(awk -v b=$((BUSY_AFTER - BUSY_BEFORE)) -v o=$((OWN_AFTER - OWN_BEFORE)) -v hz="$CLK_TCK" \
-  -v t="$ELAPSED" -v n="$NPROC" 'BEGIN { x = (b - o) / hz / (t * n) * 100; printf "%.0f", x < 0 ? 0 : x }')
+OTHER_AFTER=$(other_ticks)
+STEAL_AFTER=$(steal_ticks)
+OTHER_PCT=$(awk -v o=$((OTHER_AFTER - OTHER_BEFORE)) -v hz="$CLK_TCK" -v t="$ELAPSED" -v n="$NPROC" \
+  'BEGIN { x = o / hz / (t * n) * 100; printf "%.0f", x < 0 ? 0 : x }')
 STEAL_PCT=$(awk -v s=$((STEAL_AFTER - STEAL_BEFORE)) -v hz="$CLK_TCK" -v t="$ELAPSED" -v n="$NPROC" \
   'BEGIN { printf "%.0f", s / hz / (t * n) * 100 }')
 ((OTHER_PCT < 5)) || say "warning: other processes used ${OTHER_PCT} % of the CPUs during the run: results are noisy"
