@@ -39,6 +39,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     public RejectionCounters Rejections { get; } = new();
 
+    public ReloadCounters Reloads { get; } = new();
+
     public TimeProvider TimeProvider => _timeProvider;
 
     /// <summary>Listener name → bound address (with the real port when the config said 0).</summary>
