@@ -18,6 +18,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "tenant {Tenant}: connect to backend {Backend} failed: {Error}")]
     public static partial void ConnectFailed(ILogger logger, string tenant, string backend, string error);
 
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "tenant {Tenant}: writing the PROXY protocol header to backend {Backend} failed: {Error}")]
+    public static partial void ProxyHeaderFailed(ILogger logger, string tenant, string backend, string error);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "connection {ConnectionId} failed unexpectedly")]
     public static partial void SessionFaulted(ILogger logger, long connectionId, Exception exception);
 

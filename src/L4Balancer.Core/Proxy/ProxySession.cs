@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Proxy.ProxyProtocol;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
@@ -32,6 +34,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     private SocketPipe? _backendPipe;
     private Socket? _backendSocket;
     private CancellationTokenSource? _pendingCancellation;
+    private byte[]? _proxyHeaderBuffer;
 
     public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, Socket clientSocket)
     {
@@ -206,11 +209,18 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         Abort(reason, reset: false);
     }
 
+    /// <summary>
+    /// Picks and connects, trying other backends on failure. With PROXY protocol on, the header is
+    /// written right after the connect, before any client byte (the relay replays those). A backend
+    /// that fails the header write has not seen a byte of the client yet, so it is counted, logged and
+    /// retried like a refused connect.
+    /// </summary>
     private async Task<(Socket? Socket, BackendState? Backend)> ConnectAsync(TenantState tenant)
     {
         var retries = tenant.Config.Retries;
         var timeout = _snapshot.Config.Global.ConnectTimeout;
         List<BackendState>? tried = null;
+        var proxyHeader = tenant.Config.ProxyProtocol == ProxyProtocolMode.Off ? ReadOnlyMemory<byte>.Empty : WriteProxyHeader(tenant.Config.ProxyProtocol);
 
         // A backend that is full when we try to take its slot is not a failed attempt; bound the loop
         // by the backend count so a race on the last slot cannot spin.
@@ -236,6 +246,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
             attempt++;
             var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             _backendSocket = socket;
+            var connected = false;
             using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
             _pendingCancellation = cancellation;
             try
@@ -246,10 +257,16 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
                 }
 
                 await socket.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
+                connected = true;
+                if (!proxyHeader.IsEmpty)
+                {
+                    await SendAllAsync(socket, proxyHeader, cancellation.Token).ConfigureAwait(false);
+                }
+
                 backend.RecordConnectSuccess();
                 return (socket, backend);
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 backend.Release();
                 socket.Dispose();
@@ -260,8 +277,15 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
                 }
 
                 backend.RecordConnectFailure();
-                ProxyLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address,
-                    ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout");
+                var error = ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout";
+                if (connected)
+                {
+                    ProxyLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, error);
+                }
+                else
+                {
+                    ProxyLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, error);
+                }
             }
             finally
             {
@@ -270,6 +294,38 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         }
 
         return (null, null);
+    }
+
+    /// <summary>
+    /// The PROXY protocol header for this client, written once (it is the same for every backend tried)
+    /// into a pooled buffer that <see cref="Finish"/> returns. Source: the client; destination: the
+    /// address it connected to.
+    /// </summary>
+    private ReadOnlyMemory<byte> WriteProxyHeader(ProxyProtocolMode mode)
+    {
+        IPEndPoint? destination;
+        try
+        {
+            destination = _clientSocket.LocalEndPoint as IPEndPoint;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            destination = null; // the client is gone: Reason is set, so nothing is sent anyway
+        }
+
+        var buffer = _proxyHeaderBuffer = ArrayPool<byte>.Shared.Rent(ProxyHeaderWriter.BufferSize);
+        return buffer.AsMemory(0, ProxyHeaderWriter.Write(mode, ClientEndPoint, destination, buffer));
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        // One send in practice: the header is far smaller than an MSS and the empty send buffer, so it
+        // leaves at once as the spec asks; the loop only guards against a partial send.
+        while (!data.IsEmpty)
+        {
+            var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            data = data[sent..];
+        }
     }
 
     void IRelayOwner.OnPeerFailed(RelaySide side) =>
@@ -343,6 +399,11 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         SetReason(CloseReason.Closed);
         _clientSocket.Dispose();
         _backendSocket?.Dispose();
+        if (_proxyHeaderBuffer is { } header)
+        {
+            ArrayPool<byte>.Shared.Return(header);
+        }
+
         if (Backend is { } backend)
         {
             backend.Release();
