@@ -27,8 +27,10 @@ internal static class BalancerHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
-        builder.Services.AddHostedService<BalancerService>();
+        // SIGHUP's handler first: hosted services start in order, and a SIGHUP that arrives after the
+        // listeners accept but before the handler exists would kill the process (its default action).
         builder.Services.AddHostedService<SighupHandler>();
+        builder.Services.AddHostedService<BalancerService>();
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");
