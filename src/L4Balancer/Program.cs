@@ -16,6 +16,7 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        RuntimeTuning.Apply();
         var command = CommandLine.Parse(args);
         switch (command.Command)
         {

@@ -14,10 +14,10 @@ namespace L4Balancer.Core.Proxy;
 
 /// <summary>
 /// One client connection from accept to close. <see cref="RunAsync"/> is the whole data path in
-/// order: admission → route → pick and connect → relay → account. Queued to the thread pool by the
-/// listener (<see cref="IThreadPoolWorkItem"/>), so the accept loop never runs session code.
+/// order: admission → route → pick and connect → relay → account. Started by the engine on the
+/// accepting thread; everything up to its first wait is non-blocking.
 /// </summary>
-internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
+internal sealed partial class ProxySession : IRelayOwner
 {
     private static readonly IReadOnlyCollection<BackendState> NoneTried = [];
 
@@ -67,8 +67,6 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     public long BytesClientToBackend => _client?.BytesReceived ?? 0;
 
     public long BytesBackendToClient => _backendPipe?.BytesReceived ?? 0;
-
-    void IThreadPoolWorkItem.Execute() => _ = RunAsync();
 
     public async Task RunAsync()
     {

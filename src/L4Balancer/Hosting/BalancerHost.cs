@@ -3,6 +3,7 @@ using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace L4Balancer.Hosting;
 
@@ -26,8 +27,10 @@ internal static class BalancerHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
-        builder.Services.AddHostedService<BalancerService>();
+        // SIGHUP's handler first: hosted services start in order, and a SIGHUP that arrives after the
+        // listeners accept but before the handler exists would kill the process (its default action).
         builder.Services.AddHostedService<SighupHandler>();
+        builder.Services.AddHostedService<BalancerService>();
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");
@@ -50,6 +53,17 @@ internal static class BalancerHost
     private static void ConfigureLogging(ILoggingBuilder logging, LogFormat format)
     {
         logging.SetMinimumLevel(LogLevel.Information);
+
+        // One access-log line per connection goes through the console logger's queue. When the sink
+        // stalls (a slow journal, a blocked pipe) the default mode waits for room, and with inline
+        // socket completions (RuntimeTuning) the waiting thread is an epoll thread: every connection
+        // it serves would stall behind a log line. A deep queue absorbs bursts; past it, lines are
+        // dropped and the logger says how many, as HAProxy's UDP syslog would.
+        logging.Services.Configure<ConsoleLoggerOptions>(o =>
+        {
+            o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+            o.MaxQueueLength = 16 * 1024;
+        });
         if (format == LogFormat.Json)
         {
             logging.AddJsonConsole(o =>
