@@ -2,6 +2,7 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Hosting;
@@ -21,11 +22,14 @@ internal static class BalancerHost
         builder.Services.Configure<HostOptions>(o =>
         {
             // The host must not cut the drain short: give it drain_timeout plus time to close the rest.
-            o.ShutdownTimeout = config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
+            o.ShutdownTimeout = ShutdownTimeoutFor(config);
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
+        builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
+        builder.Services.AddSingleton<ConfigReloader>();
+        builder.Services.AddSingleton<IConfigReloader>(sp => sp.GetRequiredService<ConfigReloader>());
         builder.Services.AddHostedService<BalancerService>();
         builder.Services.AddHostedService<SighupHandler>();
 
@@ -46,6 +50,9 @@ internal static class BalancerHost
         await host.WaitForShutdownAsync().ConfigureAwait(false);
         return Program.ExitOk;
     }
+
+    /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>
+    public static TimeSpan ShutdownTimeoutFor(BalancerConfig config) => config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
 
     private static void ConfigureLogging(ILoggingBuilder logging, LogFormat format)
     {
