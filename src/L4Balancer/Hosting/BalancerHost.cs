@@ -30,8 +30,10 @@ internal static class BalancerHost
         builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddSingleton<IConfigReloader>(sp => sp.GetRequiredService<ConfigReloader>());
-        builder.Services.AddHostedService<BalancerService>();
+        // Hosted services start in order: SIGHUP is handled before the listeners are announced, so a
+        // reload sent as soon as the process says it is listening cannot hit SIGHUP's default (exit).
         builder.Services.AddHostedService<SighupHandler>();
+        builder.Services.AddHostedService<BalancerService>();
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");
