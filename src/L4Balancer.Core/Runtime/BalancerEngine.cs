@@ -147,10 +147,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 return ReloadResult.Failed(Generation, ex.Message);
             }
 
-            // From here on nothing can fail: the new config is committed.
-            LogBackendChanges(old, snapshot);
-            State.Commit(snapshot);
-
+            // From here on nothing can fail: the new config is applied.
             // Removed listeners stop before the swap: every connection they accepted is registered by
             // then (OnAccepted registers it), so the drain below sees all of them.
             lock (_listeners)
@@ -166,7 +163,11 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 await listener.DisposeAsync().ConfigureAwait(false);
             }
 
+            // Commit after the swap, not before: committing marks removed backends unavailable, and
+            // the old snapshot, still serving until the swap, may have no other backend to offer.
             Publish(snapshot);
+            LogBackendChanges(old, snapshot);
+            State.Commit(snapshot);
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
             StartListeners(bound);
             Health.Apply(snapshot.Tenants.Values);

@@ -115,4 +115,42 @@ public class HealthCheckTests
 
         clients.ForEach(c => c.Dispose());
     }
+
+    [Fact]
+    public async Task A_reload_starts_retunes_and_stops_active_checks_and_health_survives_it()
+    {
+        var time = new FakeTimeProvider();
+        await using var a = RestartableBackend.Start("a");
+        await a.StopAsync();
+        await using var b = TestBackend.Named("b");
+        var passiveOnly = TestConfigs.PortRouted([TestConfigs.Backend(a.EndPoint), TestConfigs.Backend(b)]);
+        await using var balancer = await BalancerHarness.StartAsync(passiveOnly, time);
+        var stateA = balancer.Engine.Current.Tenants[TestConfigs.TenantName].FindBackend(a.Address)!;
+        Assert.Empty(balancer.Engine.Health.CheckedTenants);
+
+        // Adding [tenant.health] starts checks, with a round at once: fall 1 marks a down on it.
+        var withChecks = passiveOnly with { Tenants = [passiveOnly.Tenants[0] with { Health = Checks with { Fall = 1 } }] };
+        Assert.True((await balancer.Engine.ReloadAsync(withChecks)).Succeeded);
+        Assert.Equal([TestConfigs.TenantName], balancer.Engine.Health.CheckedTenants);
+        await Deadline.UntilAsync(() => !stateA.IsUp, because: "the first round to mark the refusing backend down");
+
+        // A reload that leaves the table alone keeps the checks (and a's health) as they are.
+        var extraListener = withChecks with { Listeners = [.. withChecks.Listeners, withChecks.Listeners[0] with { Name = "extra" }] };
+        var checksBefore = stateA.HealthChecks;
+        Assert.True((await balancer.Engine.ReloadAsync(extraListener)).Succeeded);
+        Assert.False(stateA.IsUp);
+        Assert.Equal(checksBefore, stateA.HealthChecks); // not restarted: no extra round
+        using var onB = await balancer.ConnectAsync("extra"); // held open: b has one connection, a none
+        Assert.Equal("b", await onB.ReadLineAsync(Deadline.After()));
+
+        // Removing the table stops the checks; the passive retry then brings a back after 5 s.
+        Assert.True((await balancer.Engine.ReloadAsync(passiveOnly)).Succeeded);
+        Assert.Empty(balancer.Engine.Health.CheckedTenants);
+        a.Restart();
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(stateA.IsUp);
+        using var onA = await balancer.ConnectAsync();
+        Assert.Equal("a", await onA.ReadLineAsync(Deadline.After()));
+        Assert.Equal(checksBefore, stateA.HealthChecks);
+    }
 }
