@@ -1,22 +1,33 @@
 using System.Net;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Health;
 
 namespace L4Balancer.Core.Balancing;
 
 /// <summary>
-/// Runtime state of one backend, keyed by (tenant, address) so that counters and health survive a
-/// reload that keeps the backend. Config (weight, limits, resolved endpoint) is swapped on reload.
+/// Runtime state of one backend, keyed by (tenant, address) so that counters, health and an admin's
+/// drain survive a reload that keeps the backend. Config (weight, limits, resolved endpoint) is
+/// swapped on reload.
 /// </summary>
 internal sealed class BackendState
 {
+    // Why a backend takes no new connections, as bits of one int: pickers test availability with a
+    // single read, and each bit is changed by a CAS so exactly one caller sees (and logs) a transition.
+    private const int DownFlag = 1;
+    private const int DrainingFlag = 2;
+    private const int RemovedFlag = 4;
+
     private BackendConfig _config;
     private IPEndPoint _endPoint;
+    private int _flags;
     private int _active;
     private long _total;
     private long _connectFailures;
     private int _consecutiveFailures;
-    private volatile bool _up = true;
-    private volatile bool _draining;
+    private int _checkSuccesses;
+    private int _checkFailures;
+    private long _checks;
+    private PassiveHealthPolicy? _passive;
 
     public BackendState(string tenant, BackendConfig config)
     {
@@ -42,12 +53,29 @@ internal sealed class BackendState
 
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
 
+    /// <summary>Consecutive failed connects of client connections (reset by a successful one): the passive check.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
-    public bool IsUp => _up;
+    /// <summary>Consecutive passed active checks (reset by a failed one).</summary>
+    public int ConsecutiveCheckSuccesses => Volatile.Read(ref _checkSuccesses);
 
-    /// <summary>Draining: no new connections, existing ones continue (admin drain, or removed from config).</summary>
-    public bool IsDraining => _draining;
+    /// <summary>Consecutive failed active checks (reset by a passed one).</summary>
+    public int ConsecutiveCheckFailures => Volatile.Read(ref _checkFailures);
+
+    /// <summary>Active checks completed, passed or failed.</summary>
+    public long HealthChecks => Interlocked.Read(ref _checks);
+
+    /// <summary>Healthy as far as the active and passive checks know; a new backend starts up.</summary>
+    public bool IsUp => (Volatile.Read(ref _flags) & DownFlag) == 0;
+
+    /// <summary>Draining by an operator: no new connections, existing ones continue. Survives reloads.</summary>
+    public bool IsDraining => (Volatile.Read(ref _flags) & DrainingFlag) != 0;
+
+    /// <summary>
+    /// No longer in the config but still has open connections: it drains like a drained backend (no
+    /// new connections, existing ones continue) and is forgotten at a reload that finds it idle.
+    /// </summary>
+    public bool IsRemoved => (Volatile.Read(ref _flags) & RemovedFlag) != 0;
 
     /// <summary>A cheap pre-check for pickers; <see cref="TryAcquire"/> is the race-free gate.</summary>
     public bool IsAvailable
@@ -55,7 +83,7 @@ internal sealed class BackendState
         get
         {
             var max = Config.MaxConnections;
-            return _up && !_draining && (max == 0 || Volatile.Read(ref _active) < max);
+            return Volatile.Read(ref _flags) == 0 && (max == 0 || Volatile.Read(ref _active) < max);
         }
     }
 
@@ -72,9 +100,93 @@ internal sealed class BackendState
     private static IPEndPoint ConnectableEndPoint(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
-    public void SetDraining(bool draining) => _draining = draining;
+    /// <summary>Puts the backend into draining or back into rotation; true if that changed anything.</summary>
+    public bool SetDraining(bool draining) => ChangeFlag(DrainingFlag, draining);
 
-    public void SetUp(bool up) => _up = up;
+    /// <summary>Marks the backend up or down; true if that changed anything. The health checks' one way to move it.</summary>
+    public bool SetUp(bool up)
+    {
+        if (!ChangeFlag(DownFlag, !up))
+        {
+            return false;
+        }
+
+        if (up)
+        {
+            // A fresh start for the passive check: failures from before the outage do not count.
+            Volatile.Write(ref _consecutiveFailures, 0);
+        }
+        else
+        {
+            // Coming back takes `rise` passes counted from now, not passes from before the outage
+            // (a passive mark-down can happen while active checks still pass).
+            Volatile.Write(ref _checkSuccesses, 0);
+        }
+
+        return true;
+    }
+
+    internal void SetRemoved(bool removed) => ChangeFlag(RemovedFlag, removed);
+
+    private bool ChangeFlag(int flag, bool set)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _flags);
+            var next = set ? current | flag : current & ~flag;
+            if (next == current)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _flags, next, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>How real traffic's connect failures mark this backend down; set by the health monitor per snapshot.</summary>
+    internal PassiveHealthPolicy? PassiveHealth
+    {
+        get => Volatile.Read(ref _passive);
+        set => Volatile.Write(ref _passive, value);
+    }
+
+    /// <summary>
+    /// Records one active check: <paramref name="fall"/> consecutive failures mark the backend down,
+    /// <paramref name="rise"/> consecutive passes mark it up. Returns the transition, if this check made one.
+    /// </summary>
+    public HealthTransition RecordCheck(bool passed, int rise, int fall)
+    {
+        Interlocked.Increment(ref _checks);
+        if (passed)
+        {
+            Volatile.Write(ref _checkFailures, 0);
+            var successes = Interlocked.Increment(ref _checkSuccesses);
+            return successes >= rise && SetUp(true) ? HealthTransition.Up : HealthTransition.None;
+        }
+
+        Volatile.Write(ref _checkSuccesses, 0);
+        var failures = Interlocked.Increment(ref _checkFailures);
+        return failures >= fall && SetUp(false) ? HealthTransition.Down : HealthTransition.None;
+    }
+
+    /// <summary>
+    /// Without active checks a passively downed backend is tried again after <c>interval</c> (nginx's
+    /// <c>fail_timeout</c>): back in rotation, but on probation, so that one more failed connect
+    /// marks it down again at once while one success clears the count. True if it was down.
+    /// </summary>
+    public bool RetryAfterPassiveDown(int fall)
+    {
+        if (!SetUp(true))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _consecutiveFailures, Math.Max(0, fall - 1));
+        return true;
+    }
 
     /// <summary>
     /// Takes a connection slot unless the backend is at its <c>max_connections</c>. A CAS loop, not
@@ -101,11 +213,20 @@ internal sealed class BackendState
 
     public void Release() => Interlocked.Decrement(ref _active);
 
-    /// <summary>Records a failed connect of real traffic; returns the consecutive failure count.</summary>
+    /// <summary>
+    /// Records a failed connect of real traffic (the passive check); returns the consecutive failure
+    /// count. Reaching the tenant's <c>fall</c> marks the backend down.
+    /// </summary>
     public int RecordConnectFailure()
     {
         Interlocked.Increment(ref _connectFailures);
-        return Interlocked.Increment(ref _consecutiveFailures);
+        var consecutive = Interlocked.Increment(ref _consecutiveFailures);
+        if (PassiveHealth is { } passive && consecutive >= passive.Fall && SetUp(false))
+        {
+            passive.OnMarkedDown(this, consecutive);
+        }
+
+        return consecutive;
     }
 
     public void RecordConnectSuccess() => Volatile.Write(ref _consecutiveFailures, 0);

@@ -21,6 +21,7 @@ internal sealed class Listener : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _stopping = new();
     private Task _acceptLoop = Task.CompletedTask;
+    private bool _started;
 
     private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
     {
@@ -67,6 +68,7 @@ internal sealed class Listener : IAsyncDisposable
     public void Start()
     {
         ProxyLog.Listening(_logger, Name, LocalEndPoint);
+        _started = true;
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -123,6 +125,10 @@ internal sealed class Listener : IAsyncDisposable
         _socket.Dispose();
         await _acceptLoop.ConfigureAwait(false);
         _stopping.Dispose();
-        ProxyLog.ListenerStopped(_logger, Name);
+        if (_started)
+        {
+            // A listener closed before it started (a sibling's bind failed) never said it was accepting.
+            ProxyLog.ListenerStopped(_logger, Name);
+        }
     }
 }

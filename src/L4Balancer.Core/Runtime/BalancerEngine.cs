@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Health;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging;
@@ -8,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace L4Balancer.Core.Runtime;
 
 /// <summary>
-/// The running balancer: the current config snapshot, the bound listeners, the open sessions.
-/// The host drives it (start, reload, stop); tests drive it the same way in-process.
+/// The running balancer: the current config snapshot, the bound listeners, the open sessions, the
+/// health checks. The host drives it (start, reload, drain a backend, stop); tests drive it the
+/// same way in-process. Start, reload and stop run one at a time.
 /// </summary>
 internal sealed class BalancerEngine : IAsyncDisposable
 {
@@ -18,20 +20,27 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly Random? _random;
     private readonly ProxyContext _context;
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
     private RuntimeSnapshot? _current;
     private long _nextSessionId;
     private long _generation;
+    private bool _stopped;
 
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null)
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null)
     {
         _logger = loggerFactory.CreateLogger("L4Balancer.Engine");
         _timeProvider = timeProvider;
         _random = random;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections);
+        Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("the engine has not started");
+
+    /// <summary>The generation of the config serving now: 1 at start, +1 for every reload that succeeded.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public StateStore State { get; } = new();
 
@@ -40,6 +49,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
     public RejectionCounters Rejections { get; } = new();
 
     public ReloadCounters Reloads { get; } = new();
+
+    public HealthMonitor Health { get; }
 
     public TimeProvider TimeProvider => _timeProvider;
 
@@ -56,38 +67,180 @@ internal sealed class BalancerEngine : IAsyncDisposable
     }
 
     /// <summary>Builds the first snapshot and binds every listener; if any bind fails, none stays bound.</summary>
-    public Task StartAsync(BalancerConfig config)
+    public async Task StartAsync(BalancerConfig config)
     {
-        var snapshot = SnapshotBuilder.Build(config, Interlocked.Increment(ref _generation), State, _random);
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_current is not null || _stopped)
+            {
+                throw new InvalidOperationException("the engine starts once");
+            }
+
+            var snapshot = SnapshotBuilder.Build(config, 1, State, _random);
+            var bound = await BindAllAsync(config.Listeners, config.Global.Backlog).ConfigureAwait(false);
+            State.Commit(snapshot);
+            Publish(snapshot);
+            StartListeners(bound);
+            Health.Apply(snapshot.Tenants.Values);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies a new (validated) config without dropping a connection (SPEC "Reload"). New listeners
+    /// are bound first; if any bind fails, the ones just bound are closed and the running config stays
+    /// whole. Otherwise: backend state is committed (kept backends keep counters, health and drain),
+    /// removed listeners stop accepting and their connections get <c>drain_timeout</c> before they are
+    /// closed as <c>drained</c>, the new snapshot is swapped in for new connections (open ones keep the
+    /// snapshot and backend they started with), new listeners start accepting, and health checks are
+    /// retuned. Listeners with the same name and bind address keep their socket. Reloads are serialized.
+    /// </summary>
+    /// <remarks>Counting outcomes (<see cref="Reloads"/>) is the caller's, which also sees configs that fail validation.</remarks>
+    public async Task<ReloadResult> ReloadAsync(BalancerConfig config, CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var old = Volatile.Read(ref _current);
+            if (old is null || _stopped)
+            {
+                return ReloadResult.Failed(Generation, old is null ? "the balancer has not started" : "the balancer is shutting down");
+            }
+
+            var generation = Generation + 1;
+            var snapshot = SnapshotBuilder.Build(config, generation, State, _random);
+
+            Dictionary<string, Listener> running;
+            lock (_listeners)
+            {
+                running = new Dictionary<string, Listener>(_listeners, StringComparer.Ordinal);
+            }
+
+            var kept = new List<Listener>();
+            var added = new List<ListenerConfig>();
+            foreach (var listener in config.Listeners)
+            {
+                if (running.TryGetValue(listener.Name, out var existing) && existing.Config.Bind.Equals(listener.Bind))
+                {
+                    kept.Add(existing);
+                }
+                else
+                {
+                    added.Add(listener);
+                }
+            }
+
+            var removed = running.Values.Except(kept).ToList();
+
+            List<Listener> bound;
+            try
+            {
+                bound = await BindAllAsync(added, config.Global.Backlog).ConfigureAwait(false);
+            }
+            catch (ListenerBindException ex)
+            {
+                RuntimeLog.ReloadFailed(_logger, Generation, ex.Message);
+                return ReloadResult.Failed(Generation, ex.Message);
+            }
+
+            // From here on nothing can fail: the new config is applied.
+            // Removed listeners stop before the swap: every connection they accepted is registered by
+            // then (OnAccepted registers it), so the drain below sees all of them.
+            lock (_listeners)
+            {
+                foreach (var listener in removed)
+                {
+                    _listeners.Remove(listener.Name);
+                }
+            }
+
+            foreach (var listener in removed)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // Commit after the swap, not before: committing marks removed backends unavailable, and
+            // the old snapshot, still serving until the swap, may have no other backend to offer.
+            Publish(snapshot);
+            LogBackendChanges(old, snapshot);
+            State.Commit(snapshot);
+            DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
+            StartListeners(bound);
+            Health.Apply(snapshot.Tenants.Values);
+
+            RuntimeLog.Reloaded(_logger, generation, Names(bound), Names(removed), Names(kept));
+            return new ReloadResult(true, generation, []);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+
+        static string Names(IEnumerable<Listener> listeners) => string.Join(", ", listeners.Select(l => l.Name));
+    }
+
+    /// <summary>
+    /// Puts a backend of the serving config into draining (no new connections, open ones continue) or
+    /// back into rotation. False if the tenant or the backend is not in the serving config. The flag
+    /// lives on the backend's surviving state, so it holds across reloads until undrained.
+    /// </summary>
+    /// <param name="address">As written in the config (case-insensitive).</param>
+    public bool SetDraining(string tenant, string address, bool draining)
+    {
+        if (Volatile.Read(ref _current) is not { } snapshot
+            || !snapshot.Tenants.TryGetValue(tenant, out var state)
+            || state.FindBackend(address) is not { } backend)
+        {
+            return false;
+        }
+
+        if (backend.SetDraining(draining))
+        {
+            if (draining)
+            {
+                RuntimeLog.BackendDraining(_logger, tenant, backend.Address, backend.ActiveConnections);
+            }
+            else
+            {
+                RuntimeLog.BackendUndrained(_logger, tenant, backend.Address);
+            }
+        }
+
+        return true;
+    }
+
+    private void Publish(RuntimeSnapshot snapshot)
+    {
         Volatile.Write(ref _current, snapshot);
+        Interlocked.Exchange(ref _generation, snapshot.Generation);
+    }
+
+    /// <summary>Binds every listener or none: on a failure the ones already bound are closed again.</summary>
+    private async Task<List<Listener>> BindAllAsync(IEnumerable<ListenerConfig> configs, int backlog)
+    {
         var bound = new List<Listener>();
         try
         {
-            foreach (var listenerConfig in config.Listeners)
+            foreach (var config in configs)
             {
-                bound.Add(BindListener(listenerConfig, config.Global.Backlog));
+                bound.Add(BindListener(config, backlog));
             }
+
+            return bound;
         }
-        catch
+        catch (ListenerBindException)
         {
             foreach (var listener in bound)
             {
-                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                await listener.DisposeAsync().ConfigureAwait(false);
             }
 
             throw;
         }
-
-        lock (_listeners)
-        {
-            foreach (var listener in bound)
-            {
-                _listeners[listener.Name] = listener;
-                listener.Start();
-            }
-        }
-
-        return Task.CompletedTask;
     }
 
     private Listener BindListener(ListenerConfig config, int backlog)
@@ -102,12 +255,24 @@ internal sealed class BalancerEngine : IAsyncDisposable
         }
     }
 
+    private void StartListeners(List<Listener> listeners)
+    {
+        lock (_listeners)
+        {
+            foreach (var listener in listeners)
+            {
+                _listeners[listener.Name] = listener;
+                listener.Start();
+            }
+        }
+    }
+
     private void OnAccepted(Socket socket, Listener listener)
     {
         var snapshot = Current;
         if (!snapshot.Listeners.TryGetValue(listener.Name, out var route))
         {
-            // Accepted in the instant between a reload that removed this listener and its close.
+            // Cannot happen while reloads stop removed listeners before the swap; kept as a guard.
             socket.Dispose();
             return;
         }
@@ -117,7 +282,79 @@ internal sealed class BalancerEngine : IAsyncDisposable
         // instead cost a thread hand-off per connection: 328–471 against 229–299 µs of CPU per
         // connection at 2000 new connections/s (three alternating pairs, bench/README.md "levers").
         var session = new ProxySession(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, socket);
+
+        // RunAsync registers the session before its first wait, so a reload that has just stopped this
+        // listener finds every connection it accepted, to drain it.
         _ = session.RunAsync();
+    }
+
+    /// <summary>Connections of removed listeners get <c>drain_timeout</c> to finish, then are closed as <c>drained</c>.</summary>
+    private void DrainRemovedListeners(HashSet<string> names, TimeSpan timeout)
+    {
+        if (names.Count == 0)
+        {
+            return;
+        }
+
+        var sessions = Connections.Sessions.Where(s => names.Contains(s.ListenerName)).ToList();
+        foreach (var name in names)
+        {
+            RuntimeLog.ListenerRemoved(_logger, name, sessions.Count(s => s.ListenerName == name), timeout);
+        }
+
+        if (sessions.Count > 0)
+        {
+            _ = CloseAfterAsync(sessions, timeout);
+        }
+    }
+
+    private async Task CloseAfterAsync(List<ProxySession> sessions, TimeSpan timeout)
+    {
+        try
+        {
+            await Task.Delay(timeout, _timeProvider, _disposing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the engine is being disposed, which closes everything anyway
+        }
+
+        var open = sessions.Where(s => s.Reason == CloseReason.None).ToList();
+        if (open.Count > 0)
+        {
+            RuntimeLog.RemovedListenerDrainTimedOut(_logger, open.Count);
+            foreach (var session in open)
+            {
+                session.Abort(CloseReason.Drained, reset: false);
+            }
+        }
+    }
+
+    private void LogBackendChanges(RuntimeSnapshot old, RuntimeSnapshot next)
+    {
+        foreach (var tenant in next.Tenants.Values)
+        {
+            old.Tenants.TryGetValue(tenant.Name, out var before);
+            foreach (var backend in tenant.Backends)
+            {
+                if (before is null || !before.Backends.Contains(backend))
+                {
+                    RuntimeLog.BackendAdded(_logger, tenant.Name, backend.Address);
+                }
+            }
+        }
+
+        foreach (var tenant in old.Tenants.Values)
+        {
+            next.Tenants.TryGetValue(tenant.Name, out var after);
+            foreach (var backend in tenant.Backends)
+            {
+                if (after is null || !after.Backends.Contains(backend))
+                {
+                    RuntimeLog.BackendRemoved(_logger, tenant.Name, backend.Address, backend.ActiveConnections);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -126,6 +363,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        await MarkStoppedAsync().ConfigureAwait(false);
         await CloseListenersAsync().ConfigureAwait(false);
         var drainTimeout = _current?.Config.Global.DrainTimeout ?? TimeSpan.Zero;
         var open = Connections.Count;
@@ -158,6 +396,14 @@ internal sealed class BalancerEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for a reload in progress, then refuses further ones.</summary>
+    private async Task MarkStoppedAsync()
+    {
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        _stopped = true;
+        _lifecycle.Release();
+    }
+
     private async Task CloseListenersAsync()
     {
         Listener[] listeners;
@@ -175,6 +421,9 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await MarkStoppedAsync().ConfigureAwait(false);
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);
         Connections.Dispose();

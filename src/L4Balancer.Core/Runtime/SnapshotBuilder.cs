@@ -5,6 +5,7 @@ using L4Balancer.Core.Routing;
 
 namespace L4Balancer.Core.Runtime;
 
+/// <summary>Builds a snapshot from a validated config. Reads shared state but changes none (see <see cref="StateStore.Commit"/>).</summary>
 internal static class SnapshotBuilder
 {
     public static RuntimeSnapshot Build(BalancerConfig config, long generation, StateStore store, Random? random = null)
@@ -12,7 +13,7 @@ internal static class SnapshotBuilder
         var tenants = new Dictionary<string, TenantState>(StringComparer.Ordinal);
         foreach (var tenant in config.Tenants)
         {
-            var backends = tenant.Backends.Select(b => store.GetOrAddBackend(tenant.Name, b)).ToArray();
+            var backends = tenant.Backends.Select(b => store.ResolveBackend(tenant.Name, b)).ToArray();
             var policy = LoadBalancingPolicies.Create(tenant.Balance, random);
             tenants[tenant.Name] = new TenantState(tenant, backends, policy, store.GetOrAddCounters(tenant.Name));
         }

@@ -9,20 +9,65 @@ namespace L4Balancer.Core.Runtime;
 /// Runtime state that outlives config snapshots, keyed by identity (YARP keeps DestinationState by
 /// id for the same reason): backends by (tenant, address), counters by tenant name.
 /// </summary>
+/// <remarks>
+/// Building a snapshot only looks state up (<see cref="ResolveBackend"/>); nothing shared changes until
+/// the engine <see cref="Commit"/>s the snapshot it is about to serve, so a reload that fails (a bind
+/// error) leaves every backend's config, health and drain exactly as they were.
+/// </remarks>
 internal sealed class StateStore
 {
     private readonly ConcurrentDictionary<(string Tenant, string Address), BackendState> _backends = new();
     private readonly ConcurrentDictionary<string, TenantCounters> _tenantCounters = new(StringComparer.Ordinal);
 
-    public BackendState GetOrAddBackend(string tenant, BackendConfig config)
-    {
-        var key = (tenant, config.Address.ToLowerInvariant());
-        var state = _backends.GetOrAdd(key, static (k, c) => new BackendState(k.Tenant, c), config);
-        state.UpdateConfig(config);
-        return state;
-    }
+    /// <summary>The backend's surviving state, or a new one that joins the store only if the snapshot is committed.</summary>
+    public BackendState ResolveBackend(string tenant, BackendConfig config) =>
+        _backends.TryGetValue(Key(tenant, config), out var state) ? state : new BackendState(tenant, config);
 
     public TenantCounters GetOrAddCounters(string tenant) => _tenantCounters.GetOrAdd(tenant, static _ => new TenantCounters());
 
+    /// <summary>Every backend known: those in the current config, and removed ones still draining their connections.</summary>
     public IEnumerable<BackendState> AllBackends => _backends.Values;
+
+    /// <summary>
+    /// Makes <paramref name="snapshot"/>'s backends the live ones: new backends join, kept ones take
+    /// their new config (weight, max_connections, re-resolved address). A backend that left the config
+    /// is marked removed while it still has connections (they continue; it takes no new ones) and is
+    /// forgotten once a commit finds it idle; if it returns before that, it keeps its counters, health
+    /// and drain, and a backend that returns after that starts afresh.
+    /// </summary>
+    public void Commit(RuntimeSnapshot snapshot)
+    {
+        var live = new HashSet<BackendState>(ReferenceEqualityComparer.Instance);
+        foreach (var tenant in snapshot.Tenants.Values)
+        {
+            for (var i = 0; i < tenant.Backends.Count; i++)
+            {
+                var state = tenant.Backends[i];
+                var config = tenant.Config.Backends[i];
+                state.UpdateConfig(config);
+                state.SetRemoved(false);
+                _backends[Key(tenant.Name, config)] = state;
+                live.Add(state);
+            }
+        }
+
+        foreach (var (key, state) in _backends)
+        {
+            if (live.Contains(state))
+            {
+                continue;
+            }
+
+            if (state.ActiveConnections == 0)
+            {
+                _backends.TryRemove(key, out _);
+            }
+            else
+            {
+                state.SetRemoved(true);
+            }
+        }
+    }
+
+    private static (string, string) Key(string tenant, BackendConfig config) => (tenant, config.Address.ToLowerInvariant());
 }

@@ -2,6 +2,7 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -22,13 +23,16 @@ internal static class BalancerHost
         builder.Services.Configure<HostOptions>(o =>
         {
             // The host must not cut the drain short: give it drain_timeout plus time to close the rest.
-            o.ShutdownTimeout = config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
+            o.ShutdownTimeout = ShutdownTimeoutFor(config);
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
-        // SIGHUP's handler first: hosted services start in order, and a SIGHUP that arrives after the
-        // listeners accept but before the handler exists would kill the process (its default action).
+        builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
+        builder.Services.AddSingleton<ConfigReloader>();
+        builder.Services.AddSingleton<IConfigReloader>(sp => sp.GetRequiredService<ConfigReloader>());
+        // Hosted services start in order: SIGHUP is handled before the listeners are announced, so a
+        // reload sent as soon as the process says it is listening cannot hit SIGHUP's default (exit).
         builder.Services.AddHostedService<SighupHandler>();
         builder.Services.AddHostedService<BalancerService>();
 
@@ -49,6 +53,9 @@ internal static class BalancerHost
         await host.WaitForShutdownAsync().ConfigureAwait(false);
         return Program.ExitOk;
     }
+
+    /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>
+    public static TimeSpan ShutdownTimeoutFor(BalancerConfig config) => config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
 
     private static void ConfigureLogging(ILoggingBuilder logging, LogFormat format)
     {

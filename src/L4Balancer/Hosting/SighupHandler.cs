@@ -1,16 +1,15 @@
 using System.Runtime.InteropServices;
-using L4Balancer.Core.Config;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Hosting;
 
 /// <summary>
-/// SIGHUP's default action terminates the process, so an operator's <c>systemctl reload</c> would
-/// kill every connection. Until applying a new config lands (issue 6), SIGHUP validates the file and
-/// says what it found; the running config is never touched.
+/// SIGHUP reloads the config file (SPEC "Signals") through <see cref="IConfigReloader"/>. The default
+/// action of SIGHUP terminates the process; cancelling it keeps every connection of an operator's
+/// <c>systemctl reload</c>. The reload runs off the signal thread, and never takes the process down.
 /// </summary>
-internal sealed class SighupHandler(BalancerServiceOptions options, ILogger<SighupHandler> logger) : IHostedService, IDisposable
+internal sealed class SighupHandler(IConfigReloader reloader, IHostApplicationLifetime lifetime, ILogger<SighupHandler> logger) : IHostedService, IDisposable
 {
     private PosixSignalRegistration? _registration;
 
@@ -19,31 +18,27 @@ internal sealed class SighupHandler(BalancerServiceOptions options, ILogger<Sigh
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true; // keep running
-            OnHangup();
+            _ = Task.Run(OnHangupAsync);
         });
         return Task.CompletedTask;
     }
 
-    private void OnHangup()
+    private async Task OnHangupAsync()
     {
-        if (options.ConfigPath is null)
+        HostLog.SighupReceived(logger);
+        try
         {
-            HostLog.ReloadWithoutFile(logger);
-            return;
+            // The outcome is logged and counted by the reloader.
+            await reloader.ReloadAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
         }
-
-        var result = ConfigLoader.LoadFile(options.ConfigPath);
-        if (!result.IsValid)
+        catch (OperationCanceledException)
         {
-            foreach (var error in result.Errors)
-            {
-                HostLog.ReloadError(logger, error.ToString());
-            }
-
-            return;
+            // Shutting down: no reload then.
         }
-
-        HostLog.ReloadNotApplied(logger, options.ConfigPath);
+        catch (Exception ex)
+        {
+            HostLog.ReloadFaulted(logger, ex);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

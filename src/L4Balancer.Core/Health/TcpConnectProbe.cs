@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace L4Balancer.Core.Health;
+
+/// <summary>SPEC's active check: a TCP connect that completes within the timeout, then a plain close.</summary>
+internal sealed class TcpConnectProbe(TimeProvider timeProvider) : IHealthProbe
+{
+    public async ValueTask<bool> ProbeAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var deadline = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        try
+        {
+            await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+
+        // A graceful close (FIN) rather than HAProxy's RST: the backend sees an ordinary short
+        // connection, and the TIME_WAIT it leaves is on our side, a few per backend per minute.
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // The backend closed first; the check still passed.
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace L4Balancer.Core.Runtime;
+
+internal static partial class RuntimeLog
+{
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "config generation {Generation} applied: listeners added [{Added}], removed [{Removed}], kept [{Kept}]")]
+    public static partial void Reloaded(ILogger logger, long generation, string added, string removed, string kept);
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "reload failed, generation {Generation} keeps serving unchanged: {Error}")]
+    public static partial void ReloadFailed(ILogger logger, long generation, string error);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "listener {Listener} removed: {Count} open connections drain for up to {Timeout}")]
+    public static partial void ListenerRemoved(ILogger logger, string listener, int count, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "removed listeners' drain timeout reached: closing {Count} connections")]
+    public static partial void RemovedListenerDrainTimedOut(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} added")]
+    public static partial void BackendAdded(ILogger logger, string tenant, string backend);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} removed from the config; its {Count} open connections continue")]
+    public static partial void BackendRemoved(ILogger logger, string tenant, string backend, int count);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} draining: no new connections, {Count} open ones continue")]
+    public static partial void BackendDraining(ILogger logger, string tenant, string backend, int count);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} back in rotation (undrained)")]
+    public static partial void BackendUndrained(ILogger logger, string tenant, string backend);
+}

@@ -1,0 +1,95 @@
+using L4Balancer.Core.Config;
+using L4Balancer.Core.Runtime;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace L4Balancer.Hosting;
+
+/// <summary>
+/// The one reload path (SIGHUP and <c>POST /api/reload</c>): read and validate the config file, apply
+/// it to the engine, count the outcome in <see cref="BalancerEngine.Reloads"/>, and tell systemd
+/// <c>RELOADING=1</c> before and <c>READY=1</c> after. Reloads run one at a time, so two SIGHUPs in a
+/// row (or a SIGHUP and an admin call) never interleave.
+/// </summary>
+internal sealed class ConfigReloader(
+    BalancerEngine engine,
+    BalancerServiceOptions options,
+    IReloadNotifier notifier,
+    IOptions<HostOptions> hostOptions,
+    ILogger<ConfigReloader> logger) : IConfigReloader, IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async Task<ReloadOutcome> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ReloadOutcome outcome;
+            try
+            {
+                outcome = await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug, not bad input: the engine changes nothing shared before its last fallible step,
+                // so the running config is intact; report it like any failed reload.
+                HostLog.ReloadFaulted(logger, ex);
+                outcome = new ReloadOutcome(false, engine.Generation, [$"reload failed unexpectedly: {ex.Message}"]);
+            }
+
+            engine.Reloads.Record(outcome.Succeeded);
+            return outcome;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<ReloadOutcome> ReloadCoreAsync(CancellationToken cancellationToken)
+    {
+        if (options.ConfigPath is not { } path)
+        {
+            const string error = "no config file to reload (the demo runs on its embedded config)";
+            HostLog.ReloadWithoutFile(logger);
+            return new ReloadOutcome(false, engine.Generation, [error]);
+        }
+
+        notifier.Reloading();
+        try
+        {
+            // Reading the file and resolving backend host names block; keep them off the caller's thread.
+            var loaded = await Task.Run(() => ConfigLoader.LoadFile(path), cancellationToken).ConfigureAwait(false);
+            if (!loaded.IsValid)
+            {
+                var errors = loaded.Errors.Select(e => e.ToString()).ToList();
+                foreach (var error in errors)
+                {
+                    HostLog.ReloadInvalid(logger, error);
+                }
+
+                return new ReloadOutcome(false, engine.Generation, errors);
+            }
+
+            var result = await engine.ReloadAsync(loaded.Config, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                return new ReloadOutcome(false, result.Generation, result.Errors);
+            }
+
+            // The host's stop timeout was sized from drain_timeout at start; a reload may change it,
+            // and the host must not cut a longer drain short. HostOptions is read when stopping.
+            hostOptions.Value.ShutdownTimeout = BalancerHost.ShutdownTimeoutFor(loaded.Config);
+            HostLog.Reloaded(logger, path, result.Generation);
+            return new ReloadOutcome(true, result.Generation, []);
+        }
+        finally
+        {
+            notifier.Ready();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}
