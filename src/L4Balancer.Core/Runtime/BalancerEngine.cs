@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _timeProvider = timeProvider;
         _random = random;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections);
+        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits);
     }
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("the engine has not started");
@@ -38,6 +39,9 @@ internal sealed class BalancerEngine : IAsyncDisposable
     public ConnectionRegistry Connections { get; }
 
     public RejectionCounters Rejections { get; } = new();
+
+    /// <summary>Process-wide admission counts; they outlive every snapshot, the limits come from each.</summary>
+    public GlobalLimitState Limits { get; } = new();
 
     public ReloadCounters Reloads { get; } = new();
 
