@@ -407,7 +407,16 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         SetReason(CloseReason.Closed);
         _clientSocket.Dispose();
         _backendSocket?.Dispose();
-        _admission.ReleaseAll();
+        try
+        {
+            _admission.ReleaseAll();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A slot released twice or never taken is a counting bug: log it, and still finish the session.
+            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
+        }
+
         if (Backend is { } backend)
         {
             backend.Release();

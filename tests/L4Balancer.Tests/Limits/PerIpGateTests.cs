@@ -92,6 +92,7 @@ public class PerIpGateTests
                     Interlocked.Increment(ref overLimit);
                 }
 
+                Thread.SpinWait(20); // hold the slot a moment, as a connection would
                 Interlocked.Decrement(ref inside[k]);
                 gate.Release(keys[k]);
             }
