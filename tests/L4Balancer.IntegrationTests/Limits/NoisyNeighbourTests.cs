@@ -15,7 +15,6 @@ namespace L4Balancer.IntegrationTests.Limits;
 public class NoisyNeighbourTests
 {
     private static readonly IPAddress LorisSource = IPAddress.Parse("127.0.0.2");
-    private static readonly IPAddress BSource = IPAddress.Parse("127.0.0.3");
     private static readonly IPAddress FloodSource = IPAddress.Parse("127.0.0.4");
     private static readonly TimeSpan BDeadline = TimeSpan.FromSeconds(5);
 
@@ -29,7 +28,7 @@ public class NoisyNeighbourTests
             global: g => g with
             {
                 MaxConnectionsPerIp = 50,
-                MaxPendingHandshakes = 64,
+                MaxPendingHandshakes = 256, // above everyone's per-IP bounds together: this test is about those
                 MaxPendingHandshakesPerIp = LorisPerIp,
                 ClientHelloTimeout = TimeSpan.FromSeconds(60), // the slow lorises stay for the whole test
             },
@@ -71,14 +70,15 @@ public class NoisyNeighbourTests
                 }
             })).ToArray();
 
-            // B, meanwhile, on the same listener: every request served within its deadline.
+            // B, meanwhile, on the same listener: every request served within its deadline. B's clients
+            // have addresses of their own (as a tenant's users do), all at once.
             var bResults = await Task.WhenAll(Enumerable.Range(0, BRequests).Select(async i =>
             {
                 await Task.Yield();
                 var watch = Stopwatch.StartNew();
                 using var own = CancellationTokenSource.CreateLinkedTokenSource(deadline);
                 own.CancelAfter(BDeadline);
-                using var client = await SocketExtensions.ConnectToAsync(endPoint, BSource, own.Token);
+                using var client = await SocketExtensions.ConnectToAsync(endPoint, IPAddress.Parse($"127.0.2.{i + 1}"), own.Token);
                 await client.SendAllAsync(LimitConfigs.Hello("b"), own.Token);
                 var greeting = await client.ReadLineAsync(own.Token);
                 return (greeting, watch.Elapsed);
