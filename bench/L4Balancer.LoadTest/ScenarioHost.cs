@@ -106,6 +106,7 @@ internal static class ScenarioHost
         o.Pid,
         o.Command == "neighbours" ? o.FloodConnections : null,
         o.Command == "neighbours" ? o.Slowloris : null,
+        o.Command == "neighbours" ? o.SourceA?.ToString() : null,
         Program.InlineCompletionsEnabled);
 
     private static string Escape(byte[] request)

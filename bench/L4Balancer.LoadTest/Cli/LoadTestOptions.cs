@@ -36,6 +36,9 @@ internal sealed class LoadTestOptions
     public int FloodConnections { get; set; } = 64;
     public int Slowloris { get; set; }
 
+    /// <summary>neighbours: the local address tenant A's flood and slowloris connect from (default: any).</summary>
+    public IPAddress? SourceA { get; set; }
+
     public string? JsonPath { get; set; }
     public bool Quiet { get; set; }
     public bool AllowRemote { get; set; }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Net;
 using L4Balancer.Core.Config;
 using L4Balancer.LoadTest.Server;
 
@@ -107,6 +108,15 @@ internal static class OptionParser
             case "--connections": return TryInt(name, value, 1, 19_000, v => o.Connections = v, out error);
             case "--flood-connections": return TryInt(name, value, 0, 4096, v => o.FloodConnections = v, out error);
             case "--slowloris": return TryInt(name, value, 0, 10_000, v => o.Slowloris = v, out error);
+            case "--source-a":
+                if (!IPAddress.TryParse(value, out var sourceA))
+                {
+                    error = $"--source-a {value} is not an IP address";
+                    return false;
+                }
+
+                o.SourceA = sourceA;
+                return true;
             case "--open-concurrency": return TryInt(name, value, 1, 4096, v => o.OpenConcurrency = v, out error);
             case "--response-bytes": return TryInt(name, value, 1, 64 * 1024 * 1024, v => o.ResponseBytes = v, out error);
             case "--buffer": return TryInt(name, value, 1, 16 * 1024 * 1024, v => o.BufferSize = v, out error);
@@ -207,6 +217,11 @@ internal static class OptionParser
             }
 
             o.TargetB = targetB;
+            if (o.SourceA is { } source && source.AddressFamily != target.AddressFamily)
+            {
+                error = $"--source-a {source} is not of the same address family as --target {target}";
+                return false;
+            }
         }
 
         if (o.Duration <= TimeSpan.Zero)

@@ -36,6 +36,8 @@ internal static class Usage
           idle:        --pid PID   --settle 2s   --open-concurrency 64
                        (--duration is the hold time after all connections are open)
           neighbours:  --target-b HOST:PORT   --flood-connections 64   --slowloris 0
+                       --source-a IP (A connects from this local address, e.g. 127.0.0.2, so a
+                       per-IP limit on A's address does not also count B's connections)
           serve:       --listen IP:PORT   --kind http|echo|discard   --duration 60s
 
         output: a progress line per second on stderr, the final table on stdout, --json FILE.

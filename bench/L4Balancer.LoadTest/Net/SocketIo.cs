@@ -13,15 +13,20 @@ internal static class SocketIo
     /// <summary>
     /// Connects within <paramref name="timeout"/>. Throws <see cref="SocketException"/> (refused, reset…)
     /// or <see cref="OperationCanceledException"/> (timeout, or <paramref name="stop"/>); the socket is
-    /// disposed on failure.
+    /// disposed on failure. With <paramref name="source"/> the socket connects from that local address.
     /// </summary>
-    public static async Task<Socket> ConnectAsync(IPEndPoint target, TimeSpan timeout, CancellationToken stop)
+    public static async Task<Socket> ConnectAsync(IPEndPoint target, TimeSpan timeout, CancellationToken stop, IPAddress? source = null)
     {
         var socket = Create(target);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
         deadline.CancelAfter(timeout);
         try
         {
+            if (source is not null)
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+            }
+
             await socket.ConnectAsync(target, deadline.Token).ConfigureAwait(false);
             return socket;
         }

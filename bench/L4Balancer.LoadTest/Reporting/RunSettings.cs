@@ -14,4 +14,5 @@ internal sealed record RunSettings(
     int? Pid,
     int? FloodConnections,
     int? Slowloris,
+    string? SourceA,
     bool InlineCompletions);

@@ -97,7 +97,7 @@ internal sealed class NeighboursRunner
             Socket socket;
             try
             {
-                socket = await SocketIo.ConnectAsync(_targetA, _options.Timeout, stop).ConfigureAwait(false);
+                socket = await SocketIo.ConnectAsync(_targetA, _options.Timeout, stop, _options.SourceA).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -153,7 +153,7 @@ internal sealed class NeighboursRunner
             Socket socket;
             try
             {
-                socket = await SocketIo.ConnectAsync(_targetA, _options.Timeout, stop).ConfigureAwait(false);
+                socket = await SocketIo.ConnectAsync(_targetA, _options.Timeout, stop, _options.SourceA).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {

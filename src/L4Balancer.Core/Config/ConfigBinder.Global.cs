@@ -11,6 +11,8 @@ internal sealed partial class ConfigBinder
         {
             MaxConnections = reader.Int("max_connections", 0, min: 0),
             MaxConnectionsPerIp = reader.Int("max_connections_per_ip", 0, min: 0),
+            MaxPendingHandshakes = reader.Int("max_pending_handshakes", defaults.MaxPendingHandshakes, min: 0),
+            MaxPendingHandshakesPerIp = reader.Int("max_pending_handshakes_per_ip", defaults.MaxPendingHandshakesPerIp, min: 0),
             ConnectTimeout = reader.Duration("connect_timeout", defaults.ConnectTimeout, allowZero: false),
             IdleTimeout = reader.Duration("idle_timeout", defaults.IdleTimeout, allowZero: false),
             ClientHelloTimeout = reader.Duration("client_hello_timeout", defaults.ClientHelloTimeout, allowZero: false),

@@ -19,6 +19,7 @@ internal static class ConfigSummary
         var global = config.Global;
         Line(text,
             $"global max_connections={Limit(global.MaxConnections)} max_connections_per_ip={Limit(global.MaxConnectionsPerIp)} " +
+            $"max_pending_handshakes={Limit(global.MaxPendingHandshakes)} max_pending_handshakes_per_ip={Limit(global.MaxPendingHandshakesPerIp)} " +
             $"connect_timeout={Duration(global.ConnectTimeout)} idle_timeout={Duration(global.IdleTimeout)} " +
             $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} " +
             $"backlog={global.Backlog}{List(" deny=", global.Deny)}");

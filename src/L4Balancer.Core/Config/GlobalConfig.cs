@@ -11,6 +11,15 @@ internal sealed record GlobalConfig
     /// <summary>Concurrent connections per source IP across all tenants; 0 = unlimited.</summary>
     public int MaxConnectionsPerIp { get; init; }
 
+    /// <summary>
+    /// Connections on sni listeners still waiting for their ClientHello, in total (an extension key,
+    /// <c>max_pending_handshakes</c>); 0 = unlimited. Refusals count as <c>global_limit</c>.
+    /// </summary>
+    public int MaxPendingHandshakes { get; init; } = 4096;
+
+    /// <summary>The same per source IP (<c>max_pending_handshakes_per_ip</c>); 0 = unlimited. Refusals count as <c>per_ip_limit</c>.</summary>
+    public int MaxPendingHandshakesPerIp { get; init; } = 64;
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
     public TimeSpan ClientHelloTimeout { get; init; } = TimeSpan.FromSeconds(5);

@@ -1,3 +1,4 @@
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -6,8 +7,9 @@ namespace L4Balancer.Core.Proxy;
 /// <summary>What every session of one engine shares.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections)
+    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits)
     {
+        Limits = limits;
         Rejections = rejections;
         TimeProvider = timeProvider;
         Relay = relay;
@@ -23,6 +25,9 @@ internal sealed class ProxyContext
     public ConnectionRegistry Registry { get; }
 
     public RejectionCounters Rejections { get; }
+
+    /// <summary>Process-wide admission counts (connections, per IP, pending handshakes).</summary>
+    public GlobalLimitState Limits { get; }
 
     public ILogger Logger { get; }
 

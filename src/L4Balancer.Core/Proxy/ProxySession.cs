@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy.ProxyProtocol;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
@@ -13,9 +14,10 @@ using Microsoft.Extensions.Logging;
 namespace L4Balancer.Core.Proxy;
 
 /// <summary>
-/// One client connection from accept to close. <see cref="RunAsync"/> is the whole data path in
-/// order: admission → route → pick and connect → relay → account. Started by the engine on the
-/// accepting thread; everything up to its first wait is non-blocking.
+/// One client connection from accept to close. <see cref="RunCoreAsync"/> is the whole data path in
+/// SPEC's order: global deny → global and per-IP limits → route (SNI peek) → tenant CIDRs → tenant
+/// max_connections → tenant connection_rate → pick and connect → relay; <see cref="Finish"/> accounts.
+/// Started by the engine on the accepting thread; everything up to its first wait is non-blocking.
 /// </summary>
 internal sealed partial class ProxySession : IRelayOwner
 {
@@ -27,6 +29,7 @@ internal sealed partial class ProxySession : IRelayOwner
     private readonly Socket _clientSocket;
     private readonly long _startTimestamp;
     private readonly long _idleTimeoutTicks;
+    private readonly Admission _admission;
     private int _reason;
     private long _lastActivity;
     private volatile bool _relaying;
@@ -35,6 +38,7 @@ internal sealed partial class ProxySession : IRelayOwner
     private Socket? _backendSocket;
     private CancellationTokenSource? _pendingCancellation;
     private byte[]? _proxyHeaderBuffer;
+    private CancellationTokenSource? _relayCancellation;
 
     public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, Socket clientSocket)
     {
@@ -47,6 +51,7 @@ internal sealed partial class ProxySession : IRelayOwner
         _lastActivity = _startTimestamp;
         _idleTimeoutTicks = (long)(snapshot.Config.Global.IdleTimeout.TotalSeconds * context.TimeProvider.TimestampFrequency);
         ClientEndPoint = clientSocket.RemoteEndPoint as IPEndPoint;
+        _admission = new Admission(context.Limits, ClientEndPoint?.Address);
     }
 
     public long Id { get; }
@@ -89,23 +94,42 @@ internal sealed partial class ProxySession : IRelayOwner
 
     private async Task RunCoreAsync()
     {
-        // 1. Admission, before a single byte is read: the global deny list.
+        var global = _snapshot.Config.Global;
+
+        // 1. Admission, before a single byte is read: the global deny list, then the process-wide and
+        //    per-IP concurrency limits (a connection still sending its ClientHello counts: it holds a socket).
         if (ClientEndPoint is { } client && !_snapshot.GlobalDeny.IsAllowed(client.Address))
         {
             Reject(CloseReason.IpDenied, null);
             return;
         }
 
-        var tenant = _route.Tenant;
+        var refused = _admission.EnterProcess(global);
+        if (refused != CloseReason.None)
+        {
+            Reject(refused, null);
+            return;
+        }
 
         // 2. Route. Reading starts here so the first bytes (and, for SNI, the ClientHello) are buffered
         //    in the client pipe while we decide and connect; they are replayed to the backend unchanged.
+        //    Waiting for a ClientHello takes a pending-handshake slot, bounded per source IP and in total,
+        //    so slow-loris hellos cannot pile up without limit.
+        var bySni = _route.Config.Route == RouteMode.Sni;
+        if (bySni && (refused = _admission.EnterHandshake(global)) != CloseReason.None)
+        {
+            Reject(refused, null);
+            return;
+        }
+
+        var tenant = _route.Tenant;
         _client = new SocketPipe(_clientSocket, RelaySide.Client, this, _context.Relay);
         var clientReceive = _client.ReceiveAsync();
         CloseReason rejection;
-        (tenant, rejection) = _route.Config.Route == RouteMode.Sni
+        (tenant, rejection) = bySni
             ? await RouteBySniAsync(_client).ConfigureAwait(false)
             : (tenant, tenant is null ? CloseReason.NoBackend : CloseReason.None);
+        _admission.LeaveHandshake();
         if (tenant is null)
         {
             await RejectAsync(rejection, null, clientReceive).ConfigureAwait(false);
@@ -114,14 +138,22 @@ internal sealed partial class ProxySession : IRelayOwner
 
         Tenant = tenant;
 
-        // The tenant's own allow/deny applies however the tenant was found, SNI included.
+        // 3. The tenant's own allow/deny applies however the tenant was found, SNI included; then its
+        //    max_connections and connection_rate.
         if (ClientEndPoint is { } source && !tenant.Access.IsAllowed(source.Address))
         {
             await RejectAsync(CloseReason.IpDenied, tenant, clientReceive).ConfigureAwait(false);
             return;
         }
 
-        // 3. Pick a backend and connect, trying others on failure.
+        refused = _admission.EnterTenant(tenant, _context.TimeProvider);
+        if (refused != CloseReason.None)
+        {
+            await RejectAsync(refused, tenant, clientReceive).ConfigureAwait(false);
+            return;
+        }
+
+        // 4. Pick a backend and connect, trying others on failure.
         var (backendSocket, backend) = await ConnectAsync(tenant).ConfigureAwait(false);
         if (backendSocket is null || backend is null)
         {
@@ -132,17 +164,44 @@ internal sealed partial class ProxySession : IRelayOwner
         Backend = backend;
         tenant.Counters.Opened();
 
-        // 4. Relay both ways until both directions are finished (or one side fails).
+        // 5. Relay both ways until both directions are finished (or one side fails), each direction
+        //    paced by the tenant's bandwidth limit if it has one.
         var backendPipe = _backendPipe = new SocketPipe(backendSocket, RelaySide.Backend, this, _context.Relay);
+        var (toBackend, toClient) = CreateThrottles(tenant);
         _relaying = true;
         Touch();
         await Task.WhenAll(
             clientReceive,
             backendPipe.ReceiveAsync(),
-            backendPipe.SendAsync(_client.Input),
-            _client.SendAsync(backendPipe.Input)).ConfigureAwait(false);
+            backendPipe.SendAsync(_client.Input, toBackend),
+            _client.SendAsync(backendPipe.Input, toClient)).ConfigureAwait(false);
 
         SetReason(CloseReason.Closed);
+    }
+
+    /// <summary>
+    /// Throttles on the tenant's shared buckets, or none for an unlimited tenant (the common case pays
+    /// nothing). Their waits end when the session is aborted.
+    /// </summary>
+    private (BandwidthThrottle? ToBackend, BandwidthThrottle? ToClient) CreateThrottles(TenantState tenant)
+    {
+        var bandwidth = tenant.Config.Bandwidth;
+        if (bandwidth <= 0)
+        {
+            return (null, null);
+        }
+
+        var cancellation = new CancellationTokenSource();
+        Volatile.Write(ref _relayCancellation, cancellation);
+        if (Reason != CloseReason.None)
+        {
+            cancellation.Cancel(); // aborted before the field was visible to Abort
+        }
+
+        var time = _context.TimeProvider;
+        return (
+            new BandwidthThrottle(tenant.Limits.ClientToBackend, bandwidth, time, cancellation.Token),
+            new BandwidthThrottle(tenant.Limits.BackendToClient, bandwidth, time, cancellation.Token));
     }
 
     /// <summary>
@@ -364,6 +423,10 @@ internal sealed partial class ProxySession : IRelayOwner
         {
             CloseSocket(backend, reset);
         }
+
+        // A send waiting for bandwidth tokens is not woken by the socket closing. (Never disposed: it
+        // has no timer or wait handle, and Abort may run on another thread at any time.)
+        Volatile.Read(ref _relayCancellation)?.Cancel();
     }
 
     private static void CloseSocket(Socket socket, bool reset)
@@ -400,6 +463,16 @@ internal sealed partial class ProxySession : IRelayOwner
         if (_proxyHeaderBuffer is { } header)
         {
             ArrayPool<byte>.Shared.Return(header);
+        }
+
+        try
+        {
+            _admission.ReleaseAll();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A slot released twice or never taken is a counting bug: log it, and still finish the session.
+            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
         }
 
         if (Backend is { } backend)

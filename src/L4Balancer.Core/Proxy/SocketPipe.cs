@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using L4Balancer.Core.Limits;
 
 namespace L4Balancer.Core.Proxy;
 
@@ -99,9 +100,11 @@ internal sealed class SocketPipe
     /// <summary>
     /// <paramref name="source"/> → this socket. When the source completes (the other peer sent FIN),
     /// everything buffered is sent and then this socket's send side is shut down: half-close passes
-    /// through, and the other direction keeps flowing.
+    /// through, and the other direction keeps flowing. With a <paramref name="throttle"/> (a tenant
+    /// with a <c>bandwidth</c> limit) every chunk waits for its tokens before it is sent; without one
+    /// the loop is exactly the unlimited one.
     /// </summary>
-    public async Task SendAsync(PipeReader source)
+    public async Task SendAsync(PipeReader source, BandwidthThrottle? throttle = null)
     {
         try
         {
@@ -111,7 +114,15 @@ internal sealed class SocketPipe
                 var buffer = result.Buffer;
                 if (!buffer.IsEmpty)
                 {
-                    await SendBufferAsync(buffer).ConfigureAwait(false);
+                    if (throttle is null)
+                    {
+                        await SendBufferAsync(buffer).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await SendThrottledAsync(buffer, throttle).ConfigureAwait(false);
+                    }
+
                     _owner.OnActivity();
                 }
 
@@ -131,6 +142,10 @@ internal sealed class SocketPipe
         {
             // Closed by the session; reason already recorded.
         }
+        catch (OperationCanceledException)
+        {
+            // The session ended while this loop waited for bandwidth; reason already recorded.
+        }
         finally
         {
             await source.CompleteAsync().ConfigureAwait(false);
@@ -148,6 +163,28 @@ internal sealed class SocketPipe
         foreach (var segment in buffer)
         {
             await SendAllAsync(segment).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The buffer in chunks of at most <see cref="BandwidthThrottle.ChunkSize"/>, each sent once the
+    /// tenant's bucket has its tokens. The pipe is not advanced until the whole buffer is sent, so while
+    /// this waits the receive side stops at the pause threshold.
+    /// </summary>
+    private async ValueTask SendThrottledAsync(ReadOnlySequence<byte> buffer, BandwidthThrottle throttle)
+    {
+        foreach (var segment in buffer)
+        {
+            var rest = segment;
+            while (!rest.IsEmpty)
+            {
+                var chunk = rest[..Math.Min(rest.Length, throttle.ChunkSize)];
+                await throttle.WaitAsync(chunk.Length).ConfigureAwait(false);
+                await SendAllAsync(chunk).ConfigureAwait(false);
+                rest = rest[chunk.Length..];
+                _owner.OnActivity(); // a slow turn is not idleness
+
+            }
         }
     }
 

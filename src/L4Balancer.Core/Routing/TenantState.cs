@@ -1,14 +1,16 @@
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Net;
 
 namespace L4Balancer.Core.Routing;
 
-/// <summary>A tenant as one config snapshot sees it: its config, its backends, its policy, and its (reload-surviving) counters.</summary>
+/// <summary>A tenant as one config snapshot sees it: its config, its backends, its policy, and its (reload-surviving) counters and limit state.</summary>
 internal sealed class TenantState
 {
-    public TenantState(TenantConfig config, IReadOnlyList<BackendState> backends, ILoadBalancingPolicy policy, TenantCounters counters)
+    public TenantState(TenantConfig config, IReadOnlyList<BackendState> backends, ILoadBalancingPolicy policy, TenantCounters counters, TenantLimitState limits)
     {
+        Limits = limits;
         Config = config;
         Access = config.Allow.Count == 0 && config.Deny.Count == 0 ? AccessList.Empty : AccessList.Create(config.Allow, config.Deny);
         Backends = backends;
@@ -25,6 +27,9 @@ internal sealed class TenantState
     public ILoadBalancingPolicy Policy { get; }
 
     public TenantCounters Counters { get; }
+
+    /// <summary>Open-connection count and token buckets (reload-surviving); the limits are in <see cref="Config"/>.</summary>
+    public TenantLimitState Limits { get; }
 
     /// <summary>The tenant's allow/deny lists, checked after routing (also after SNI picked the tenant).</summary>
     public AccessList Access { get; }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging;
@@ -33,7 +34,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _timeProvider = timeProvider;
         _random = random;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections);
+        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits);
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
 
@@ -47,6 +48,9 @@ internal sealed class BalancerEngine : IAsyncDisposable
     public ConnectionRegistry Connections { get; }
 
     public RejectionCounters Rejections { get; } = new();
+
+    /// <summary>Process-wide admission counts; they outlive every snapshot, the limits come from each.</summary>
+    public GlobalLimitState Limits { get; } = new();
 
     public ReloadCounters Reloads { get; } = new();
 

@@ -15,7 +15,7 @@ internal static class SnapshotBuilder
         {
             var backends = tenant.Backends.Select(b => store.ResolveBackend(tenant.Name, b)).ToArray();
             var policy = LoadBalancingPolicies.Create(tenant.Balance, random);
-            tenants[tenant.Name] = new TenantState(tenant, backends, policy, store.GetOrAddCounters(tenant.Name));
+            tenants[tenant.Name] = new TenantState(tenant, backends, policy, store.GetOrAddCounters(tenant.Name), store.GetOrAddLimits(tenant.Name));
         }
 
         var listeners = new Dictionary<string, ListenerRoute>(StringComparer.Ordinal);

@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
 
 namespace L4Balancer.Core.Runtime;
 
 /// <summary>
 /// Runtime state that outlives config snapshots, keyed by identity (YARP keeps DestinationState by
-/// id for the same reason): backends by (tenant, address), counters by tenant name.
+/// id for the same reason): backends by (tenant, address), counters and limit state by tenant name.
 /// </summary>
 /// <remarks>
 /// Building a snapshot only looks state up (<see cref="ResolveBackend"/>); nothing shared changes until
@@ -18,12 +19,16 @@ internal sealed class StateStore
 {
     private readonly ConcurrentDictionary<(string Tenant, string Address), BackendState> _backends = new();
     private readonly ConcurrentDictionary<string, TenantCounters> _tenantCounters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TenantLimitState> _tenantLimits = new(StringComparer.Ordinal);
 
     /// <summary>The backend's surviving state, or a new one that joins the store only if the snapshot is committed.</summary>
     public BackendState ResolveBackend(string tenant, BackendConfig config) =>
         _backends.TryGetValue(Key(tenant, config), out var state) ? state : new BackendState(tenant, config);
 
     public TenantCounters GetOrAddCounters(string tenant) => _tenantCounters.GetOrAdd(tenant, static _ => new TenantCounters());
+
+    /// <summary>The tenant's open-connection count and token buckets: a reload must neither reset nor refill them.</summary>
+    public TenantLimitState GetOrAddLimits(string tenant) => _tenantLimits.GetOrAdd(tenant, static _ => new TenantLimitState());
 
     /// <summary>Every backend known: those in the current config, and removed ones still draining their connections.</summary>
     public IEnumerable<BackendState> AllBackends => _backends.Values;

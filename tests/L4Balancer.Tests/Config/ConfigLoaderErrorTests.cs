@@ -265,6 +265,22 @@ public class ConfigLoaderErrorTests
     }
 
     [Fact]
+    public void Negative_pending_handshake_bounds()
+    {
+        var errors = Errors("""
+            [global]
+            max_pending_handshakes = -1
+            max_pending_handshakes_per_ip = -3
+            """);
+
+        Assert.Equal(
+        [
+            new ConfigError(FileName, 2, "global: max_pending_handshakes must be >= 0 (got -1)"),
+            new ConfigError(FileName, 3, "global: max_pending_handshakes_per_ip must be >= 0 (got -3)"),
+        ], errors);
+    }
+
+    [Fact]
     public void Numbers_beyond_int_range()
     {
         AssertError("""

@@ -14,6 +14,8 @@ public class ConfigLoaderValidTests
             [global]
             max_connections = 50000
             max_connections_per_ip = 100
+            max_pending_handshakes = 2000
+            max_pending_handshakes_per_ip = 16
             connect_timeout = "250ms"
             idle_timeout = "15m"
             client_hello_timeout = "1.5s"
@@ -81,6 +83,8 @@ public class ConfigLoaderValidTests
         var global = config.Global;
         Assert.Equal(50000, global.MaxConnections);
         Assert.Equal(100, global.MaxConnectionsPerIp);
+        Assert.Equal(2000, global.MaxPendingHandshakes);
+        Assert.Equal(16, global.MaxPendingHandshakesPerIp);
         Assert.Equal(TimeSpan.FromMilliseconds(250), global.ConnectTimeout);
         Assert.Equal(TimeSpan.FromMinutes(15), global.IdleTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1.5), global.ClientHelloTimeout);
@@ -168,6 +172,8 @@ public class ConfigLoaderValidTests
         Assert.Equal(TimeSpan.FromSeconds(5), config.Global.ClientHelloTimeout);
         Assert.Equal(TimeSpan.FromMinutes(5), config.Global.DrainTimeout);
         Assert.Equal(511, config.Global.Backlog);
+        Assert.Equal(4096, config.Global.MaxPendingHandshakes);
+        Assert.Equal(64, config.Global.MaxPendingHandshakesPerIp);
         Assert.Empty(config.Global.Deny);
         Assert.Null(config.Admin);
 

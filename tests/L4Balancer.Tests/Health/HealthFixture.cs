@@ -2,6 +2,7 @@ using System.Net;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -31,7 +32,7 @@ internal sealed class HealthFixture : IDisposable
     public static TenantState Tenant(string name, HealthConfig? health, params BackendState[] backends)
     {
         var config = new TenantConfig { Name = name, Health = health, Backends = backends.Select(b => b.Config).ToArray() };
-        return new TenantState(config, backends, new LeastConnectionsPolicy(), new TenantCounters());
+        return new TenantState(config, backends, new LeastConnectionsPolicy(), new TenantCounters(), new TenantLimitState());
     }
 
     public void Dispose() => Monitor.Dispose();

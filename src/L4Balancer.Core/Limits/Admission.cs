@@ -1,0 +1,149 @@
+using System.Net;
+using L4Balancer.Core.Config;
+using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Routing;
+
+namespace L4Balancer.Core.Limits;
+
+/// <summary>
+/// The limit slots one session holds, in SPEC's order of checks: process and per-IP concurrency at
+/// accept, a pending-handshake slot while an sni listener waits for the ClientHello, then the
+/// tenant's <c>max_connections</c> and <c>connection_rate</c>. Each step returns
+/// <see cref="CloseReason.None"/> or the SPEC rejection reason. Every slot taken is given back
+/// exactly once by <see cref="ReleaseAll"/> (the session calls it when it finishes, however it ended);
+/// all calls come from the session's own flow, one at a time, so plain flags suffice.
+/// </summary>
+internal sealed class Admission
+{
+    private readonly GlobalLimitState _global;
+    private readonly UInt128 _source;
+    private readonly bool _hasSource;
+    private bool _connection;
+    private bool _connectionPerIp;
+    private bool _handshake;
+    private bool _handshakePerIp;
+    private TenantLimitState? _tenant;
+
+    public Admission(GlobalLimitState global, IPAddress? source)
+    {
+        _global = global;
+        _hasSource = source is not null;
+        _source = source is null ? default : PerIpGate.KeyOf(source);
+    }
+
+    /// <summary>
+    /// <c>max_connections_per_ip</c>, then <c>max_connections</c>. The per-address check goes first so
+    /// that when both are exceeded the flooding address is told <c>per_ip_limit</c>.
+    /// </summary>
+    public CloseReason EnterProcess(GlobalConfig config)
+    {
+        if (_hasSource)
+        {
+            if (!_global.ConnectionsPerIp.TryAcquire(_source, config.MaxConnectionsPerIp))
+            {
+                return CloseReason.PerIpLimit;
+            }
+
+            _connectionPerIp = true;
+        }
+
+        if (!_global.Connections.TryAcquire(config.MaxConnections))
+        {
+            return CloseReason.GlobalLimit;
+        }
+
+        _connection = true;
+        return CloseReason.None;
+    }
+
+    /// <summary>
+    /// A pending-handshake slot (sni listeners, until the ClientHello is in): per address, refused as
+    /// <c>per_ip_limit</c>, then in total, refused as <c>global_limit</c>.
+    /// </summary>
+    public CloseReason EnterHandshake(GlobalConfig config)
+    {
+        if (_hasSource)
+        {
+            if (!_global.PendingHandshakesPerIp.TryAcquire(_source, config.MaxPendingHandshakesPerIp))
+            {
+                return CloseReason.PerIpLimit;
+            }
+
+            _handshakePerIp = true;
+        }
+
+        if (!_global.PendingHandshakes.TryAcquire(config.MaxPendingHandshakes))
+        {
+            return CloseReason.GlobalLimit;
+        }
+
+        _handshake = true;
+        return CloseReason.None;
+    }
+
+    /// <summary>The ClientHello is in (or the peek failed): the connection no longer counts as pending.</summary>
+    public void LeaveHandshake()
+    {
+        if (_handshake)
+        {
+            _handshake = false;
+            _global.PendingHandshakes.Release();
+        }
+
+        if (_handshakePerIp)
+        {
+            _handshakePerIp = false;
+            _global.PendingHandshakesPerIp.Release(_source);
+        }
+    }
+
+    /// <summary>
+    /// The tenant's <c>max_connections</c> (<c>tenant_limit</c>), then its <c>connection_rate</c>
+    /// (<c>rate_limited</c>). A connection refused for concurrency takes no token from the bucket.
+    /// </summary>
+    public CloseReason EnterTenant(TenantState tenant, TimeProvider time)
+    {
+        var config = tenant.Config;
+        if (!tenant.Limits.Connections.TryAcquire(config.MaxConnections))
+        {
+            return CloseReason.TenantLimit;
+        }
+
+        _tenant = tenant.Limits;
+        if (config.ConnectionRate > 0)
+        {
+            // connection_burst defaults to connection_rate (the loader fills it in; a config built in code may not).
+            var burst = config.ConnectionBurst > 0 ? config.ConnectionBurst : config.ConnectionRate;
+            var rate = TokenBucketRate.ForTokens(config.ConnectionRate, burst, time.TimestampFrequency);
+            if (!tenant.Limits.ConnectionRate.TryTake(rate, time))
+            {
+                return CloseReason.RateLimited;
+            }
+        }
+
+        return CloseReason.None;
+    }
+
+    /// <summary>Gives back every slot still held. Safe to call more than once.</summary>
+    public void ReleaseAll()
+    {
+        LeaveHandshake();
+        if (_tenant is { } tenant)
+        {
+            _tenant = null;
+            tenant.Connections.Release();
+        }
+
+        if (_connection)
+        {
+            _connection = false;
+            _global.Connections.Release();
+        }
+
+        if (_connectionPerIp)
+        {
+            _connectionPerIp = false;
+            _global.ConnectionsPerIp.Release(_source);
+        }
+    }
+}
