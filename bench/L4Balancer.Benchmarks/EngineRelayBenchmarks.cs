@@ -15,6 +15,7 @@ namespace L4Balancer.Benchmarks;
 /// same without the balancer: the ratio is the balancer's cost.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(ThroughputConfig))]
 public class EngineRelayBenchmarks
 {
     private const int MiB = 1024 * 1024;

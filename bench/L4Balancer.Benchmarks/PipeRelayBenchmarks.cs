@@ -11,6 +11,7 @@ namespace L4Balancer.Benchmarks;
 /// is one MiB, so "Allocated" reads as bytes allocated per relayed MiB.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(ThroughputConfig))]
 public class PipeRelayBenchmarks
 {
     private const int MiB = 1024 * 1024;
