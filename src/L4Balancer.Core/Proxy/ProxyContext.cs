@@ -1,4 +1,5 @@
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
@@ -6,8 +7,9 @@ namespace L4Balancer.Core.Proxy;
 /// <summary>What every session of one engine shares.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections)
+    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections, BalancerMetrics metrics)
     {
+        Metrics = metrics;
         Rejections = rejections;
         TimeProvider = timeProvider;
         Relay = relay;
@@ -23,6 +25,8 @@ internal sealed class ProxyContext
     public ConnectionRegistry Registry { get; }
 
     public RejectionCounters Rejections { get; }
+
+    public BalancerMetrics Metrics { get; }
 
     public ILogger Logger { get; }
 

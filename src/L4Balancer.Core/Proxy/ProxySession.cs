@@ -28,6 +28,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     private int _reason;
     private long _lastActivity;
     private volatile bool _relaying;
+    private volatile bool _bytesPublished;
     private SocketPipe? _client;
     private SocketPipe? _backendPipe;
     private Socket? _backendSocket;
@@ -64,6 +65,25 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
     public long BytesClientToBackend => _client?.BytesReceived ?? 0;
 
     public long BytesBackendToClient => _backendPipe?.BytesReceived ?? 0;
+
+    /// <summary>
+    /// Bytes moved so far by a session admitted to a tenant whose bytes are not yet in the tenant's
+    /// totals (they are added once, at the end); for live byte counts in metrics and the dashboard.
+    /// </summary>
+    public bool TryGetLiveBytes(out string tenant, out long clientToBackend, out long backendToClient)
+    {
+        if (Backend is not null && Tenant is { } t && !_bytesPublished)
+        {
+            tenant = t.Name;
+            clientToBackend = BytesClientToBackend;
+            backendToClient = BytesBackendToClient;
+            return true;
+        }
+
+        tenant = "";
+        clientToBackend = backendToClient = 0;
+        return false;
+    }
 
     void IThreadPoolWorkItem.Execute() => _ = RunAsync();
 
@@ -236,6 +256,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
             attempt++;
             var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             _backendSocket = socket;
+            var connectStarted = _context.TimeProvider.GetTimestamp();
             using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
             _pendingCancellation = cancellation;
             try
@@ -247,6 +268,7 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
 
                 await socket.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
                 backend.RecordConnectSuccess();
+                _context.Metrics.RecordConnect(tenant, _context.TimeProvider.GetElapsedTime(connectStarted));
                 return (socket, backend);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
@@ -343,17 +365,21 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
         SetReason(CloseReason.Closed);
         _clientSocket.Dispose();
         _backendSocket?.Dispose();
+        var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
         if (Backend is { } backend)
         {
             backend.Release();
             Tenant!.Counters.Finished();
+
+            // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).
+            _bytesPublished = true;
             Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
+            _context.Metrics.RecordSession(Tenant, elapsed);
         }
 
         _context.Registry.Remove(this);
         if (_context.AccessLogger.IsEnabled(LogLevel.Information))
         {
-            var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
             AccessLog.Connection(
                 _context.AccessLogger,
                 Id,

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Runtime;
@@ -21,6 +22,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private RuntimeSnapshot? _current;
     private long _nextSessionId;
     private long _generation;
+    private volatile bool _accepting;
 
     public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null)
     {
@@ -28,10 +30,14 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _timeProvider = timeProvider;
         _random = random;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections);
+        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
+        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Metrics);
     }
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("the engine has not started");
+
+    /// <summary>The current snapshot, or null before <see cref="StartAsync"/> (for views that may ask early: admin, metrics).</summary>
+    public RuntimeSnapshot? CurrentOrNull => Volatile.Read(ref _current);
 
     public StateStore State { get; } = new();
 
@@ -40,6 +46,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
     public RejectionCounters Rejections { get; } = new();
 
     public ReloadCounters Reloads { get; } = new();
+
+    /// <summary>The "L4Balancer" meter and its instruments (SPEC "Metrics"), reading this engine's counters.</summary>
+    public BalancerMetrics Metrics { get; }
+
+    /// <summary>True while listeners are bound and accepting: after <see cref="StartAsync"/>, until <see cref="StopAsync"/> closes them.</summary>
+    public bool IsAccepting => _accepting;
 
     public TimeProvider TimeProvider => _timeProvider;
 
@@ -87,6 +99,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
             }
         }
 
+        _accepting = true;
+
         return Task.CompletedTask;
     }
 
@@ -122,6 +136,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        _accepting = false;
         await CloseListenersAsync().ConfigureAwait(false);
         var drainTimeout = _current?.Config.Global.DrainTimeout ?? TimeSpan.Zero;
         var open = Connections.Count;
@@ -171,8 +186,10 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _accepting = false;
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);
         Connections.Dispose();
+        Metrics.Dispose();
     }
 }

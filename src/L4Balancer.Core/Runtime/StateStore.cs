@@ -25,4 +25,7 @@ internal sealed class StateStore
     public TenantCounters GetOrAddCounters(string tenant) => _tenantCounters.GetOrAdd(tenant, static _ => new TenantCounters());
 
     public IEnumerable<BackendState> AllBackends => _backends.Values;
+
+    /// <summary>Every tenant ever configured, by name; enumerated without taking the dictionary's locks.</summary>
+    public IEnumerable<KeyValuePair<string, TenantCounters>> AllTenantCounters => _tenantCounters;
 }
