@@ -87,8 +87,10 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
         {
+            // Kestrel reports an address in use as IOException(AddressInUseException), anything else
+            // (no such address, no permission) as the SocketException itself.
             await app.DisposeAsync().ConfigureAwait(false);
             throw new AdminBindException(_config.Listen, ex.InnerException ?? ex);
         }
