@@ -101,6 +101,7 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
         }
     }
 
+    /// <summary>Navigates and waits until the new document has loaded.</summary>
     public async Task NavigateAsync(string url)
     {
         var result = await SendAsync("Page.navigate", new JsonObject { ["url"] = url });
@@ -108,6 +109,10 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
         {
             throw new InvalidOperationException($"navigation to {url} failed: {error}");
         }
+
+        var target = new Uri(url).GetLeftPart(UriPartial.Path);
+        await WaitForAsync("location.origin + location.pathname + ' ' + document.readyState",
+            v => (string?)v == target + " complete", because: $"loading {target}");
     }
 
     /// <summary>Evaluates <paramref name="expression"/> in the page and returns its JSON value.</summary>
