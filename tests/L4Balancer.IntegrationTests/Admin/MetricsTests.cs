@@ -186,6 +186,46 @@ public class MetricsTests
         Assert.EndsWith("# EOF\n", body);
     }
 
+    [Fact]
+    public async Task Any_MeterListener_sees_the_instruments_by_name_with_their_tags()
+    {
+        // What dotnet-counters and an OpenTelemetry SDK subscribe to: the "L4Balancer" meter, no exporter involved.
+        await using var backend = TestBackend.Echo();
+        await using var balancer = await BalancerHarness.StartAsync(TestConfigs.PortRouted(backend));
+        var meter = balancer.Engine.Metrics.Meter;
+        var seen = new List<(string Name, long Value, string Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            seen.Add((instrument.Name, value, string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}")))));
+        listener.Start();
+
+        using (var client = await balancer.ConnectAsync())
+        {
+            await client.SendTextAsync("abc\n", Deadline.After());
+            Assert.Equal("abc", await client.ReadLineAsync(Deadline.After()));
+            client.Shutdown(SocketShutdown.Send);
+            await client.WaitForCloseAsync(Deadline.After());
+        }
+
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Count == 0);
+        listener.RecordObservableInstruments();
+
+        Assert.Equal("L4Balancer", meter.Name);
+        Assert.Contains(("l4lb_connections_total", 1L, "tenant=t1"), seen);
+        Assert.Contains(("l4lb_bytes_total", 4L, "tenant=t1,direction=client_to_backend"), seen);
+        Assert.Contains(("l4lb_bytes_total", 4L, "tenant=t1,direction=backend_to_client"), seen);
+        Assert.Contains(("l4lb_config_reloads_total", 0L, "result=ok"), seen);
+    }
+
     [PromtoolFact]
     public async Task Output_passes_promtool_check_metrics()
     {
