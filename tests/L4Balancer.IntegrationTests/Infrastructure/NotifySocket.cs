@@ -38,6 +38,9 @@ internal sealed class NotifySocket : IDisposable
         return new NotifySocket(socket, "@" + name, null);
     }
 
+    /// <summary>True if a notification is waiting to be received.</summary>
+    public bool HasPending => _socket.Available > 0;
+
     /// <summary>The next notification (one datagram, e.g. "READY=1\nSTATUS=...").</summary>
     public async Task<string> ReceiveAsync(TimeSpan? timeout = null)
     {
