@@ -45,8 +45,10 @@ internal static class BalancerHost
             builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
         }
 
-        builder.Services.AddHostedService<BalancerService>();
+        // SIGHUP's default action terminates the process: take it over before any listener binds, so a
+        // reload signal sent the moment the log says "accepting" cannot kill the balancer.
         builder.Services.AddHostedService<SighupHandler>();
+        builder.Services.AddHostedService<BalancerService>();
 
         var host = builder.Build();
         try
