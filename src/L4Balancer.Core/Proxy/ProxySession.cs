@@ -377,7 +377,6 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
             _context.Metrics.RecordSession(Tenant, elapsed);
         }
 
-        _context.Registry.Remove(this);
         if (_context.AccessLogger.IsEnabled(LogLevel.Information))
         {
             AccessLog.Connection(
@@ -393,5 +392,8 @@ internal sealed partial class ProxySession : IThreadPoolWorkItem, IRelayOwner
                 Math.Round(elapsed.TotalMilliseconds, 3),
                 Reason.ToWireName());
         }
+
+        // Last: a drain waits for the registry to empty, and by then every record must be written.
+        _context.Registry.Remove(this);
     }
 }
