@@ -24,6 +24,18 @@ internal sealed class ConnectionRegistry : IDisposable
 
     public ICollection<ProxySession> Sessions => _sessions.Values;
 
+    /// <summary>
+    /// The open sessions for a live view (metrics, status). Unlike <see cref="Sessions"/>, which copies
+    /// under every lock of the dictionary, this enumerates without locks, so a scrape never stalls accepts.
+    /// </summary>
+    public IEnumerable<ProxySession> Enumerate()
+    {
+        foreach (var entry in _sessions)
+        {
+            yield return entry.Value;
+        }
+    }
+
     public void Add(ProxySession session) => _sessions[session.Id] = session;
 
     public void Remove(ProxySession session)

@@ -1,5 +1,6 @@
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
@@ -7,9 +8,10 @@ namespace L4Balancer.Core.Proxy;
 /// <summary>What every session of one engine shares.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits)
+    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits, BalancerMetrics metrics)
     {
         Limits = limits;
+        Metrics = metrics;
         Rejections = rejections;
         TimeProvider = timeProvider;
         Relay = relay;
@@ -28,6 +30,8 @@ internal sealed class ProxyContext
 
     /// <summary>Process-wide admission counts (connections, per IP, pending handshakes).</summary>
     public GlobalLimitState Limits { get; }
+
+    public BalancerMetrics Metrics { get; }
 
     public ILogger Logger { get; }
 

@@ -33,6 +33,7 @@ internal sealed partial class ProxySession : IRelayOwner
     private int _reason;
     private long _lastActivity;
     private volatile bool _relaying;
+    private volatile bool _bytesPublished;
     private SocketPipe? _client;
     private SocketPipe? _backendPipe;
     private Socket? _backendSocket;
@@ -72,6 +73,25 @@ internal sealed partial class ProxySession : IRelayOwner
     public long BytesClientToBackend => _client?.BytesReceived ?? 0;
 
     public long BytesBackendToClient => _backendPipe?.BytesReceived ?? 0;
+
+    /// <summary>
+    /// Bytes moved so far by a session admitted to a tenant whose bytes are not yet in the tenant's
+    /// totals (they are added once, at the end); for live byte counts in metrics and the dashboard.
+    /// </summary>
+    public bool TryGetLiveBytes(out string tenant, out long clientToBackend, out long backendToClient)
+    {
+        if (Backend is not null && Tenant is { } t && !_bytesPublished)
+        {
+            tenant = t.Name;
+            clientToBackend = BytesClientToBackend;
+            backendToClient = BytesBackendToClient;
+            return true;
+        }
+
+        tenant = "";
+        clientToBackend = backendToClient = 0;
+        return false;
+    }
 
     public async Task RunAsync()
     {
@@ -304,6 +324,7 @@ internal sealed partial class ProxySession : IRelayOwner
             var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             _backendSocket = socket;
             var connected = false;
+            var connectStarted = _context.TimeProvider.GetTimestamp();
             using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
             _pendingCancellation = cancellation;
             try
@@ -321,6 +342,7 @@ internal sealed partial class ProxySession : IRelayOwner
                 }
 
                 backend.RecordConnectSuccess();
+                _context.Metrics.RecordConnect(tenant, _context.TimeProvider.GetElapsedTime(connectStarted));
                 return (socket, backend);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
@@ -475,17 +497,20 @@ internal sealed partial class ProxySession : IRelayOwner
             ProxyLog.SessionFaulted(_context.Logger, Id, ex);
         }
 
+        var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
         if (Backend is { } backend)
         {
             backend.Release();
             Tenant!.Counters.Finished();
+
+            // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).
+            _bytesPublished = true;
             Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
+            _context.Metrics.RecordSession(Tenant, elapsed);
         }
 
-        _context.Registry.Remove(this);
         if (_context.AccessLogger.IsEnabled(LogLevel.Information))
         {
-            var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
             AccessLog.Connection(
                 _context.AccessLogger,
                 Id,
@@ -499,5 +524,8 @@ internal sealed partial class ProxySession : IRelayOwner
                 Math.Round(elapsed.TotalMilliseconds, 3),
                 Reason.ToWireName());
         }
+
+        // Last: a drain waits for the registry to empty, and by then every record must be written.
+        _context.Registry.Remove(this);
     }
 }

@@ -5,6 +5,7 @@ using L4Balancer.Core.Health;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Runtime;
@@ -27,6 +28,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private long _nextSessionId;
     private long _generation;
     private bool _stopped;
+    private volatile bool _accepting;
 
     public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null)
     {
@@ -34,7 +36,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _timeProvider = timeProvider;
         _random = random;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits);
+        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
+        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics);
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
 
@@ -42,6 +45,9 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     /// <summary>The generation of the config serving now: 1 at start, +1 for every reload that succeeded.</summary>
     public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>The current snapshot, or null before <see cref="StartAsync"/> (for views that may ask early: admin, metrics).</summary>
+    public RuntimeSnapshot? CurrentOrNull => Volatile.Read(ref _current);
 
     public StateStore State { get; } = new();
 
@@ -55,6 +61,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
     public ReloadCounters Reloads { get; } = new();
 
     public HealthMonitor Health { get; }
+
+    /// <summary>The "L4Balancer" meter and its instruments (SPEC "Metrics"), reading this engine's counters.</summary>
+    public BalancerMetrics Metrics { get; }
+
+    /// <summary>True while listeners are bound and accepting: after <see cref="StartAsync"/>, until <see cref="StopAsync"/> closes them.</summary>
+    public bool IsAccepting => _accepting;
 
     public TimeProvider TimeProvider => _timeProvider;
 
@@ -86,6 +98,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             State.Commit(snapshot);
             Publish(snapshot);
             StartListeners(bound);
+            _accepting = true;
             Health.Apply(snapshot.Tenants.Values);
         }
         finally
@@ -367,6 +380,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        _accepting = false;
         await MarkStoppedAsync().ConfigureAwait(false);
         await CloseListenersAsync().ConfigureAwait(false);
         var drainTimeout = _current?.Config.Global.DrainTimeout ?? TimeSpan.Zero;
@@ -425,11 +439,13 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _accepting = false;
         await MarkStoppedAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);
         Connections.Dispose();
+        Metrics.Dispose();
     }
 }

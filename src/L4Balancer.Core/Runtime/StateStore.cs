@@ -33,6 +33,9 @@ internal sealed class StateStore
     /// <summary>Every backend known: those in the current config, and removed ones still draining their connections.</summary>
     public IEnumerable<BackendState> AllBackends => _backends.Values;
 
+    /// <summary>Every tenant ever configured, by name; enumerated without taking the dictionary's locks.</summary>
+    public IEnumerable<KeyValuePair<string, TenantCounters>> AllTenantCounters => _tenantCounters;
+
     /// <summary>
     /// Makes <paramref name="snapshot"/>'s backends the live ones: new backends join, kept ones take
     /// their new config (weight, max_connections, re-resolved address). A backend that left the config

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using L4Balancer.Core.Config;
 using L4Balancer.Hosting;
 
@@ -12,7 +13,8 @@ internal static class DemoCommand
     {
         await using var a = DemoBackend.Start("a");
         await using var b = DemoBackend.Start("b");
-        var result = LoadConfig(a, b);
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var result = LoadConfig(a, b, token);
         if (!result.IsValid)
         {
             Program.PrintErrors(result);
@@ -22,6 +24,7 @@ internal static class DemoCommand
         return await BalancerHost.RunAsync(result.Config, format, configPath: null, onStarted: engine =>
         {
             var front = engine.ListenerEndPoints["demo-http"];
+            var admin = result.Config.Admin!.Listen;
             Console.WriteLine($"""
 
                 L4Balancer {Program.Version} demo
@@ -37,20 +40,26 @@ internal static class DemoCommand
                   curl -N -X POST http://{front}/v1/chat/completions
                       a chunked answer streamed token by token, as an LLM gateway streams
 
+                Admin endpoint (token {token}):
+                  dashboard  http://{admin}/#token={token}
+                  curl -s -H 'Authorization: Bearer {token}' http://{admin}/api/status
+                  curl -s -H 'Authorization: Bearer {token}' http://{admin}/metrics
+
                 Ctrl-C drains open connections and stops.
 
                 """);
         }).ConfigureAwait(false);
     }
 
-    public static ConfigLoadResult LoadConfig(DemoBackend a, DemoBackend b)
+    public static ConfigLoadResult LoadConfig(DemoBackend a, DemoBackend b, string adminToken)
     {
         using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream(ConfigResource)
             ?? throw new InvalidOperationException($"embedded resource {ConfigResource} is missing from the build");
         using var reader = new StreamReader(stream);
         var text = reader.ReadToEnd()
             .Replace("{{BACKEND_A}}", a.EndPoint.ToString(), StringComparison.Ordinal)
-            .Replace("{{BACKEND_B}}", b.EndPoint.ToString(), StringComparison.Ordinal);
+            .Replace("{{BACKEND_B}}", b.EndPoint.ToString(), StringComparison.Ordinal)
+            .Replace("{{ADMIN_TOKEN}}", adminToken, StringComparison.Ordinal);
         return ConfigLoader.Parse(text, "demo.toml");
     }
 }

@@ -1,3 +1,4 @@
+using L4Balancer.Admin;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,9 +18,12 @@ internal static class BalancerHost
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         ConfigureLogging(builder.Logging, format);
 
-        // UseSystemd: Type=notify readiness (READY=1 once StartAsync, i.e. every bind, has completed)
-        // and STOPPING=1; a no-op outside systemd.
-        builder.Services.AddSystemd();
+        // Type=notify: READY=1 once every hosted service has started (every listener and the admin
+        // endpoint bound), STOPPING=1 at shutdown; sent whenever NOTIFY_SOCKET is set (see SdNotifier for
+        // why not AddSystemd). The reload path sends RELOADING=1/READY=1 through ISystemdNotifier.
+        builder.Services.AddSingleton(_ => SdNotifier.FromEnvironment());
+        builder.Services.AddSingleton<ISystemdNotifier>(sp => sp.GetRequiredService<SdNotifier>());
+        builder.Services.AddHostedService<SystemdNotifyService>();
         builder.Services.Configure<HostOptions>(o =>
         {
             // The host must not cut the drain short: give it drain_timeout plus time to close the rest.
@@ -31,27 +35,56 @@ internal static class BalancerHost
         builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddSingleton<IConfigReloader>(sp => sp.GetRequiredService<ConfigReloader>());
-        // Hosted services start in order: SIGHUP is handled before the listeners are announced, so a
-        // reload sent as soon as the process says it is listening cannot hit SIGHUP's default (exit).
+
+        // Registered before the engine's service: hosted services start in order and stop in reverse, so the
+        // admin endpoint is bound before READY=1 and stays up while the engine drains.
+        if (config.Admin is { } admin)
+        {
+            builder.Services.AddSingleton(sp => new AdminServer(
+                sp.GetRequiredService<BalancerEngine>(),
+                admin,
+                sp.GetService<IConfigReloader>(),
+                sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
+        }
+
+        // SIGHUP's default action terminates the process: take it over before any listener binds, so a
+        // reload signal sent the moment the log says "accepting" cannot kill the balancer.
         builder.Services.AddHostedService<SighupHandler>();
         builder.Services.AddHostedService<BalancerService>();
 
-        using var host = builder.Build();
-        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");
+        var host = builder.Build();
         try
         {
-            await host.StartAsync().ConfigureAwait(false);
-        }
-        catch (ListenerBindException ex)
-        {
-            HostLog.BindFailed(logger, ex.Message);
-            Console.Error.WriteLine($"l4balancer: {ex.Message}");
-            return Program.ExitFatal;
-        }
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");
+            try
+            {
+                await host.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ListenerBindException or AdminBindException)
+            {
+                HostLog.BindFailed(logger, ex.Message);
+                Console.Error.WriteLine($"l4balancer: {ex.Message}");
+                return Program.ExitFatal;
+            }
 
-        onStarted?.Invoke(host.Services.GetRequiredService<BalancerEngine>());
-        await host.WaitForShutdownAsync().ConfigureAwait(false);
-        return Program.ExitOk;
+            onStarted?.Invoke(host.Services.GetRequiredService<BalancerEngine>());
+            await host.WaitForShutdownAsync().ConfigureAwait(false);
+            return Program.ExitOk;
+        }
+        finally
+        {
+            // The admin endpoint's web app only disposes asynchronously.
+            if (host is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                host.Dispose();
+            }
+        }
     }
 
     /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>
@@ -71,6 +104,9 @@ internal static class BalancerHost
             o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
             o.MaxQueueLength = 16 * 1024;
         });
+
+        // Kestrel logs two lines per request at Information; a scraper or a dashboard would flood the log.
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (format == LogFormat.Json)
         {
             logging.AddJsonConsole(o =>
@@ -78,6 +114,11 @@ internal static class BalancerHost
                 o.UseUtcTimestamp = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             });
+        }
+        else if (SystemdHelpers.IsSystemdService())
+        {
+            // Under systemd: "<6>category[id] message", so the journal records each line's priority.
+            logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
         }
         else
         {

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Hosting.Systemd;
 namespace L4Balancer.Hosting;
 
 /// <summary>
-/// <see cref="IReloadNotifier"/> over <see cref="ISystemdNotifier"/>, which <c>AddSystemd</c> registers
-/// only when the process runs as a systemd service; without it (a terminal, the tests) this does nothing.
+/// <see cref="IReloadNotifier"/> over <see cref="ISystemdNotifier"/> (our <see cref="SdNotifier"/>, enabled
+/// whenever <c>NOTIFY_SOCKET</c> is set); without it (a terminal) this does nothing.
 /// </summary>
 internal sealed class SystemdReloadNotifier(ISystemdNotifier? notifier) : IReloadNotifier
 {

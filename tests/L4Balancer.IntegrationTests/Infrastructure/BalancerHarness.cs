@@ -25,6 +25,9 @@ internal sealed class BalancerHarness : IAsyncDisposable
 
     public IEnumerable<string> AccessLog => Logs.Messages(Core.Telemetry.AccessLog.Category);
 
+    /// <summary>The factory the engine logs through (the admin endpoint in <see cref="AdminHarness"/> shares it).</summary>
+    public ILoggerFactory Loggers => _loggerFactory;
+
     public static async Task<BalancerHarness> StartAsync(BalancerConfig config, TimeProvider? timeProvider = null, RelayOptions? relay = null, TimeSpan? idleScanInterval = null)
     {
         var logs = new CapturingLoggerProvider();

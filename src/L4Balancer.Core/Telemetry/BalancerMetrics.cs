@@ -1,0 +1,161 @@
+using System.Diagnostics.Metrics;
+using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Routing;
+using L4Balancer.Core.Runtime;
+
+namespace L4Balancer.Core.Telemetry;
+
+/// <summary>
+/// The engine's one <see cref="Meter"/> (SPEC "Metrics"). Everything but the two histograms is an
+/// observable instrument that reads the counters the data path already keeps (tenant counters, backend
+/// state, rejection and reload counters) when a listener collects, so relaying a byte costs metrics
+/// nothing. The histograms are recorded once per session: at connect and at the end.
+/// </summary>
+internal sealed class BalancerMetrics : IDisposable
+{
+    private const string TenantTag = "tenant";
+
+    private readonly Func<RuntimeSnapshot?> _current;
+    private readonly StateStore _state;
+    private readonly ConnectionRegistry _connections;
+    private readonly RejectionCounters _rejections;
+    private readonly ReloadCounters _reloads;
+    private readonly Histogram<double> _connectSeconds;
+    private readonly Histogram<double> _durationSeconds;
+    private readonly Dictionary<string, (long ClientToBackend, long BackendToClient)> _lastBytes = new(StringComparer.Ordinal);
+
+    public BalancerMetrics(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, RejectionCounters rejections, ReloadCounters reloads)
+    {
+        _current = current;
+        _state = state;
+        _connections = connections;
+        _rejections = rejections;
+        _reloads = reloads;
+        var version = typeof(BalancerMetrics).Assembly.GetName().Version?.ToString(3);
+        Meter = new Meter(new MeterOptions(MetricNames.MeterName) { Version = version });
+
+        Meter.CreateObservableGauge(MetricNames.ConnectionsActive, ObserveActive,
+            description: "Connections open to a backend, by tenant.");
+        Meter.CreateObservableCounter(MetricNames.ConnectionsTotal, ObserveTotal,
+            description: "Connections admitted to a tenant (a backend connect succeeded); rejections are counted apart.");
+        Meter.CreateObservableCounter(MetricNames.ConnectionsRejected, ObserveRejections,
+            description: "Connections closed before reaching a backend, by listener, tenant (empty if unknown) and reason.");
+        Meter.CreateObservableCounter(MetricNames.Bytes, ObserveBytes,
+            description: "Bytes relayed, by tenant and direction; includes what open connections have moved so far.");
+        Meter.CreateObservableGauge(MetricNames.BackendUp, ObserveBackendUp,
+            description: "1 if the backend is up (healthy), 0 if down.");
+        Meter.CreateObservableGauge(MetricNames.BackendConnectionsActive, ObserveBackendActive,
+            description: "Connections open to the backend.");
+        Meter.CreateObservableCounter(MetricNames.BackendConnectFailures, ObserveBackendFailures,
+            description: "Failed connects to the backend (refused, unreachable, connect_timeout).");
+        Meter.CreateObservableCounter(MetricNames.ConfigReloads, ObserveReloads,
+            description: "Config reloads by result.");
+
+        _connectSeconds = Meter.CreateHistogram(MetricNames.BackendConnectSeconds, unit: "s",
+            description: "Time to establish a successful backend connect.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricNames.ConnectBuckets });
+        _durationSeconds = Meter.CreateHistogram(MetricNames.ConnectionDurationSeconds, unit: "s",
+            description: "Lifetime of connections admitted to a tenant, from accept to close.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricNames.DurationBuckets });
+    }
+
+    public Meter Meter { get; }
+
+    /// <summary>A backend connect succeeded after <paramref name="elapsed"/>. A single tag in a struct: no allocation.</summary>
+    public void RecordConnect(TenantState tenant, TimeSpan elapsed) =>
+        _connectSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant.Name));
+
+    /// <summary>A session admitted to <paramref name="tenant"/> ended after <paramref name="elapsed"/>.</summary>
+    public void RecordSession(TenantState tenant, TimeSpan elapsed) =>
+        _durationSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant.Name));
+
+    /// <summary>
+    /// Bytes per tenant, finished sessions plus the live ones, so a minutes-long stream shows progress
+    /// before it ends. Never smaller than the previous answer (a Prometheus counter that goes down reads
+    /// as a restart): in the instant a session moves its bytes from "live" to its tenant's total, a
+    /// reader may miss them for one collection, and the previous, higher figure stands in.
+    /// </summary>
+    public IReadOnlyList<TenantBytes> TenantBytes()
+    {
+        // Totals first, then live sessions: a session marks its bytes published before adding them to
+        // the totals, so a reader that saw them in the totals also sees the mark and skips the session.
+        var sums = new Dictionary<string, (long ClientToBackend, long BackendToClient)>(StringComparer.Ordinal);
+        foreach (var (tenant, counters) in _state.AllTenantCounters)
+        {
+            sums[tenant] = (counters.BytesClientToBackend, counters.BytesBackendToClient);
+        }
+
+        foreach (var session in _connections.Enumerate())
+        {
+            if (session.TryGetLiveBytes(out var tenant, out var clientToBackend, out var backendToClient))
+            {
+                sums.TryGetValue(tenant, out var sum);
+                sums[tenant] = (sum.ClientToBackend + clientToBackend, sum.BackendToClient + backendToClient);
+            }
+        }
+
+        var result = new List<TenantBytes>(sums.Count);
+        lock (_lastBytes)
+        {
+            foreach (var (tenant, sum) in sums)
+            {
+                _lastBytes.TryGetValue(tenant, out var last);
+                var now = (Math.Max(sum.ClientToBackend, last.ClientToBackend), Math.Max(sum.BackendToClient, last.BackendToClient));
+                _lastBytes[tenant] = now;
+                result.Add(new TenantBytes(tenant, now.Item1, now.Item2));
+            }
+        }
+
+        return result;
+    }
+
+    private IEnumerable<Measurement<long>> ObserveActive() =>
+        _state.AllTenantCounters.Select(t => new Measurement<long>(t.Value.Active, Tenant(t.Key)));
+
+    private IEnumerable<Measurement<long>> ObserveTotal() =>
+        _state.AllTenantCounters.Select(t => new Measurement<long>(t.Value.Total, Tenant(t.Key)));
+
+    private IEnumerable<Measurement<long>> ObserveRejections() =>
+        _rejections.Snapshot().Select(r => new Measurement<long>(r.Count,
+            new KeyValuePair<string, object?>("listener", r.Listener),
+            new KeyValuePair<string, object?>(TenantTag, r.Tenant),
+            new KeyValuePair<string, object?>("reason", r.Reason.ToWireName())));
+
+    private IEnumerable<Measurement<long>> ObserveBytes()
+    {
+        foreach (var bytes in TenantBytes())
+        {
+            yield return new Measurement<long>(bytes.ClientToBackend, Tenant(bytes.Tenant), Direction(MetricNames.DirectionClientToBackend));
+            yield return new Measurement<long>(bytes.BackendToClient, Tenant(bytes.Tenant), Direction(MetricNames.DirectionBackendToClient));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveBackendUp() =>
+        Backends().Select(b => new Measurement<int>(b.IsUp ? 1 : 0, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<int>> ObserveBackendActive() =>
+        Backends().Select(b => new Measurement<int>(b.ActiveConnections, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<long>> ObserveBackendFailures() =>
+        Backends().Select(b => new Measurement<long>(b.ConnectFailures, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<long>> ObserveReloads() =>
+    [
+        new Measurement<long>(_reloads.Ok, new KeyValuePair<string, object?>("result", "ok")),
+        new Measurement<long>(_reloads.Error, new KeyValuePair<string, object?>("result", "error")),
+    ];
+
+    /// <summary>The backends of the config now serving (a removed backend leaves the gauges with its config).</summary>
+    private IEnumerable<Balancing.BackendState> Backends() =>
+        _current() is { } snapshot ? snapshot.Tenants.Values.SelectMany(t => t.Backends) : [];
+
+    private static KeyValuePair<string, object?> Tenant(string name) => new(TenantTag, name);
+
+    private static KeyValuePair<string, object?> Backend(string address) => new("backend", address);
+
+    private static KeyValuePair<string, object?> Direction(string direction) => new("direction", direction);
+
+    public void Dispose() => Meter.Dispose();
+}

@@ -1,0 +1,33 @@
+namespace L4Balancer.Core.Telemetry;
+
+/// <summary>SPEC "Metrics": the Prometheus names, used as the instrument names so no exporter has to rename anything.</summary>
+internal static class MetricNames
+{
+    public const string MeterName = "L4Balancer";
+
+    public const string ConnectionsActive = "l4lb_connections_active";
+    public const string ConnectionsTotal = "l4lb_connections_total";
+    public const string ConnectionsRejected = "l4lb_connections_rejected_total";
+    public const string Bytes = "l4lb_bytes_total";
+    public const string BackendUp = "l4lb_backend_up";
+    public const string BackendConnectionsActive = "l4lb_backend_connections_active";
+    public const string BackendConnectFailures = "l4lb_backend_connect_failures_total";
+    public const string BackendConnectSeconds = "l4lb_backend_connect_seconds";
+    public const string ConnectionDurationSeconds = "l4lb_connection_duration_seconds";
+    public const string ConfigReloads = "l4lb_config_reloads_total";
+
+    public const string DirectionClientToBackend = "client_to_backend";
+    public const string DirectionBackendToClient = "backend_to_client";
+
+    /// <summary>
+    /// Backend connects on a LAN take well under a millisecond; a slow or overloaded backend shows up in
+    /// the tens to hundreds of milliseconds, and connect_timeout (default 5s) bounds the top.
+    /// </summary>
+    public static readonly double[] ConnectBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    /// <summary>
+    /// Connection lifetimes run from a health probe's milliseconds to LLM streams of many minutes and
+    /// keep-alive connections of an hour (idle_timeout defaults to 30m).
+    /// </summary>
+    public static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+}

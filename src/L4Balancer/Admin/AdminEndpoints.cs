@@ -1,0 +1,127 @@
+using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Runtime;
+using L4Balancer.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace L4Balancer.Admin;
+
+/// <summary>The admin routes, exactly SPEC's table, behind one bearer-token gate.</summary>
+internal static class AdminEndpoints
+{
+    public sealed record Dependencies(
+        BalancerEngine Engine,
+        AdminTokenCheck Token,
+        IConfigReloader? Reloader,
+        MeterProvider MeterProvider,
+        ILogger Logger,
+        Func<AdminStatus?> Status);
+
+    public static void Map(WebApplication app, Dependencies deps)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (IsOpen(context.Request) || deps.Token.IsAuthorized(context.Request.Headers.Authorization))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
+            // 401 and nothing else (SPEC): no body, no hint which part was wrong. The challenge header
+            // is what RFC 9110 requires of a 401, and names only the scheme.
+            AdminLog.Unauthorized(deps.Logger, context.Request.Method, context.Request.Path, Remote(context));
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        });
+
+        app.MapGet("/healthz", () => deps.Engine.IsAccepting
+            ? Results.Text("ok", "text/plain; charset=utf-8")
+            : Results.Text(deps.Engine.CurrentOrNull is null ? "starting" : "stopping", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        app.MapPrometheusScrapingEndpoint("/metrics", deps.MeterProvider, configureBranchedPipeline: null, optionsName: null);
+
+        app.MapGet("/api/status", () => deps.Status() is { } status
+            ? Results.Json(status, AdminJsonContext.Default.AdminStatus)
+            : Starting());
+
+        app.MapPost("/api/reload", async (HttpContext context) =>
+        {
+            if (deps.Reloader is null)
+            {
+                return Results.Json(
+                    new AdminError("config reload is not available in this process (no config file reloader; the demo runs on its embedded config)"),
+                    AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            AdminLog.ReloadRequested(deps.Logger, Remote(context));
+
+            // Not the request's token: a client that hangs up must not leave a reload half done.
+            var outcome = await deps.Reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            return outcome.Succeeded
+                ? Results.Json(new ReloadResult(outcome.Generation), AdminJsonContext.Default.ReloadResult)
+                : Results.Json(new AdminError("config invalid; the running config is kept", outcome.Errors),
+                    AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
+        });
+
+        app.MapPost("/api/tenants/{tenant}/backends/{address}/drain",
+            (string tenant, string address, HttpContext context) => SetDraining(deps, tenant, address, draining: true, context));
+        app.MapPost("/api/tenants/{tenant}/backends/{address}/undrain",
+            (string tenant, string address, HttpContext context) => SetDraining(deps, tenant, address, draining: false, context));
+
+        app.MapGet("/", () => Results.Text(Dashboard.Html, "text/html; charset=utf-8"))
+            .AddEndpointFilter(async (context, next) =>
+            {
+                Dashboard.AddHeaders(context.HttpContext.Response.Headers);
+                return await next(context).ConfigureAwait(false);
+            });
+    }
+
+    /// <summary>
+    /// <c>/healthz</c> is open (SPEC). So is the dashboard page itself: a browser cannot attach a bearer
+    /// header to a navigation, and the page is a static shell that shows nothing until its own requests,
+    /// which carry the token, return data.
+    /// </summary>
+    private static bool IsOpen(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        && (request.Path == "/healthz" || request.Path == "/");
+
+    private static IResult SetDraining(Dependencies deps, string tenant, string address, bool draining, HttpContext context)
+    {
+        if (deps.Engine.CurrentOrNull is not { } snapshot)
+        {
+            return Starting();
+        }
+
+        if (!snapshot.Tenants.TryGetValue(tenant, out var state))
+        {
+            return NotFound($"no tenant \"{tenant}\"");
+        }
+
+        if (FindBackend(state.Backends, address) is not { } backend)
+        {
+            return NotFound($"tenant \"{tenant}\" has no backend \"{address}\" (URL-encode the address: 127.0.0.1%3A8080)");
+        }
+
+        backend.SetDraining(draining);
+        AdminLog.BackendDrainChanged(deps.Logger, tenant, backend.Address, draining ? "drained" : "undrained", Remote(context));
+        return Results.Json(StatusReport.Backend(backend), AdminJsonContext.Default.BackendStatus);
+    }
+
+    /// <summary>The address as written in the config (case-insensitive, for host names), or as resolved.</summary>
+    private static BackendState? FindBackend(IReadOnlyList<BackendState> backends, string address) =>
+        backends.FirstOrDefault(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase))
+        ?? backends.FirstOrDefault(b => string.Equals(b.EndPoint.ToString(), address, StringComparison.OrdinalIgnoreCase));
+
+    private static IResult NotFound(string message) =>
+        Results.Json(new AdminError(message), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);
+
+    private static IResult Starting() =>
+        Results.Json(new AdminError("starting: the balancer has not loaded its config yet"), AdminJsonContext.Default.AdminError,
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static string Remote(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : "-";
+}

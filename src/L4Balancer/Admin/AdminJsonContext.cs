@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace L4Balancer.Admin;
+
+/// <summary>Source-generated JSON for the admin API: snake_case, like the config keys and metric labels.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
+[JsonSerializable(typeof(AdminStatus))]
+[JsonSerializable(typeof(BackendStatus))]
+[JsonSerializable(typeof(AdminError))]
+[JsonSerializable(typeof(ReloadResult))]
+internal sealed partial class AdminJsonContext : JsonSerializerContext;

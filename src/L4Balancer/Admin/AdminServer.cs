@@ -1,0 +1,150 @@
+using System.Net;
+using L4Balancer.Core.Config;
+using L4Balancer.Core.Runtime;
+using L4Balancer.Core.Telemetry;
+using L4Balancer.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace L4Balancer.Admin;
+
+/// <summary>
+/// The admin endpoint (SPEC "Admin endpoint"): a small Kestrel web app on <c>[admin].listen</c>, run
+/// inside the balancer's host as one of its hosted services. It is registered before the engine, so it
+/// is up before the listeners bind (<c>/healthz</c> says 503 until they have) and still up while the
+/// engine drains on SIGTERM, when an operator most wants to watch it.
+/// </summary>
+internal sealed class AdminServer : IHostedService, IAsyncDisposable
+{
+    private readonly BalancerEngine _engine;
+    private readonly AdminConfig _config;
+    private readonly IConfigReloader? _reloader;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly long _startTimestamp;
+    private readonly DateTimeOffset _startedAt;
+    private WebApplication? _app;
+    private MeterProvider? _meterProvider;
+
+    public AdminServer(BalancerEngine engine, AdminConfig config, IConfigReloader? reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _engine = engine;
+        _config = config;
+        _reloader = reloader;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger(AdminLog.Category);
+        _startTimestamp = timeProvider.GetTimestamp();
+        _startedAt = timeProvider.GetUtcNow();
+    }
+
+    /// <summary>Where the endpoint listens (the real port when the config said 0), once started.</summary>
+    public Uri? Address { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _meterProvider = BuildMeterProvider();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = "l4balancer",
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+
+        // One log stream for the whole process: the admin app logs through the host's factory.
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        builder.WebHost.UseSetting(WebHostDefaults.SuppressStatusMessagesKey, "true"); // we log our own line
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(_config.Listen);
+            kestrel.AddServerHeader = false;
+
+            // Nothing the admin API accepts has a body worth more than this.
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+        });
+
+        var app = builder.Build();
+        var token = new AdminTokenCheck(CurrentToken);
+        AdminEndpoints.Map(app, new AdminEndpoints.Dependencies(_engine, token, _reloader, _meterProvider, _logger, Status));
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            // Kestrel reports an address in use as IOException(AddressInUseException), anything else
+            // (no such address, no permission) as the SocketException itself.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new AdminBindException(_config.Listen, ex.InnerException ?? ex);
+        }
+
+        _app = app;
+        Address = new Uri(app.Urls.First());
+        AdminLog.Listening(_logger, Address.ToString().TrimEnd('/'));
+    }
+
+    /// <summary>
+    /// Exports exactly this engine's meter: instruments are matched by instance, not by name, so that
+    /// several engines in one process (the tests run many) never show each other's figures.
+    /// </summary>
+    private MeterProvider BuildMeterProvider()
+    {
+        var meter = _engine.Metrics.Meter;
+        return Sdk.CreateMeterProviderBuilder()
+            .AddMeter(MetricNames.MeterName)
+            .AddView(instrument => ReferenceEquals(instrument.Meter, meter) ? null : MetricStreamConfiguration.Drop)
+            .AddPrometheusExporter(o =>
+            {
+                // SPEC names and labels only: no otel_scope_* label on every series, no target_info.
+                o.ScopeInfoEnabled = false;
+                o.TargetInfoEnabled = false;
+
+                // Each scrape reads the counters afresh; scrapes are rare enough that caching buys nothing.
+                o.ScrapeResponseCacheDurationMilliseconds = 0;
+            })
+            .Build();
+    }
+
+    /// <summary>The token of the config now serving, so a reload can rotate it (the listen address needs a restart).</summary>
+    private string CurrentToken() => _engine.CurrentOrNull?.Config.Admin?.Token ?? _config.Token;
+
+    private AdminStatus? Status() =>
+        _engine.CurrentOrNull is { } snapshot ? StatusReport.Build(_engine, snapshot, _startedAt, _timeProvider.GetElapsedTime(_startTimestamp)) : null;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is { } app)
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _meterProvider?.Dispose();
+        _meterProvider = null;
+    }
+}

@@ -1,0 +1,69 @@
+using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Config;
+using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Runtime;
+
+namespace L4Balancer.Admin;
+
+/// <summary>Builds <c>/api/status</c> from the engine's current snapshot and its counters.</summary>
+internal static class StatusReport
+{
+    public static AdminStatus Build(BalancerEngine engine, RuntimeSnapshot snapshot, DateTimeOffset startedAt, TimeSpan uptime)
+    {
+        var bound = engine.ListenerEndPoints;
+        var listeners = snapshot.Config.Listeners
+            .Select(l => new ListenerStatus(
+                l.Name,
+                l.Bind.ToString(),
+                bound.TryGetValue(l.Name, out var endPoint) ? endPoint.ToString() : null,
+                l.Route == RouteMode.Sni ? "sni" : "port",
+                l.Tenant))
+            .ToArray();
+
+        var bytes = engine.Metrics.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
+        var tenants = snapshot.Tenants.Values
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t =>
+            {
+                var rejections = CloseReasons.Rejections.ToDictionary(r => r.ToWireName(), t.Counters.Rejections, StringComparer.Ordinal);
+                bytes.TryGetValue(t.Name, out var b);
+                return new TenantStatus(t.Name, BalanceName(t.Config.Balance), t.Counters.Active, t.Counters.Total, rejections,
+                    new ByteCounts(b.ClientToBackend, b.BackendToClient));
+            })
+            .ToArray();
+
+        var backends = snapshot.Tenants.Values
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .SelectMany(t => t.Backends)
+            .Select(Backend)
+            .ToArray();
+
+        var rejectionSeries = engine.Rejections.Snapshot()
+            .OrderBy(r => r.Listener, StringComparer.Ordinal).ThenBy(r => r.Tenant, StringComparer.Ordinal).ThenBy(r => r.Reason)
+            .Select(r => new RejectionStatus(r.Listener, r.Tenant, r.Reason.ToWireName(), r.Count))
+            .ToArray();
+
+        return new AdminStatus(
+            Program.Version,
+            startedAt,
+            Math.Round(uptime.TotalSeconds, 3),
+            snapshot.Generation,
+            engine.IsAccepting,
+            engine.Connections.Count,
+            new ReloadCounts(engine.Reloads.Ok, engine.Reloads.Error),
+            listeners,
+            tenants,
+            backends,
+            rejectionSeries);
+    }
+
+    public static BackendStatus Backend(BackendState b) =>
+        new(b.Tenant, b.Address, b.IsUp, b.IsDraining, b.ActiveConnections, b.TotalConnections, b.ConnectFailures, b.Weight, b.Config.MaxConnections);
+
+    private static string BalanceName(BalanceAlgorithm balance) => balance switch
+    {
+        BalanceAlgorithm.RoundRobin => "round_robin",
+        BalanceAlgorithm.PowerOfTwo => "power_of_two",
+        _ => "least_connections",
+    };
+}
