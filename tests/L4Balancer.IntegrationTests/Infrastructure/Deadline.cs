@@ -21,4 +21,19 @@ internal static class Deadline
             await Task.Delay(10, CancellationToken.None);
         }
     }
+
+    /// <summary>Polls an asynchronous <paramref name="condition"/> (an HTTP probe, say) until true or the deadline.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
+    {
+        var token = After(timeout);
+        while (!await condition())
+        {
+            if (token.IsCancellationRequested)
+            {
+                throw new TimeoutException($"condition not met in time{(because is null ? "" : ": " + because)}");
+            }
+
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
 }
