@@ -20,10 +20,11 @@ internal sealed class ActiveHealthChecker : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
 
-    public ActiveHealthChecker(string tenant, HealthConfig settings, IReadOnlyList<BackendState> backends, IHealthProbe probe, TimeProvider timeProvider, ILogger logger)
+    public ActiveHealthChecker(string tenant, HealthConfig settings, ProxyProtocolMode proxyProtocol, IReadOnlyList<BackendState> backends, IHealthProbe probe, TimeProvider timeProvider, ILogger logger)
     {
         Tenant = tenant;
         Settings = settings;
+        ProxyProtocol = proxyProtocol;
         _backends = [.. backends];
         _inFlight = new int[_backends.Length];
         _probe = probe;
@@ -34,6 +35,9 @@ internal sealed class ActiveHealthChecker : IDisposable
     public string Tenant { get; }
 
     public HealthConfig Settings { get; }
+
+    /// <summary>The tenant's <c>proxy_protocol</c>, sent on every probe (see <see cref="TcpConnectProbe"/>).</summary>
+    public ProxyProtocolMode ProxyProtocol { get; }
 
     public IReadOnlyList<BackendState> Backends => _backends;
 
@@ -66,7 +70,7 @@ internal sealed class ActiveHealthChecker : IDisposable
         var backend = _backends[index];
         try
         {
-            var passed = await _probe.ProbeAsync(backend.EndPoint, Settings.Timeout, _stopping.Token).ConfigureAwait(false);
+            var passed = await _probe.ProbeAsync(backend.EndPoint, Settings.Timeout, ProxyProtocol, _stopping.Token).ConfigureAwait(false);
             if (_stopping.IsCancellationRequested)
             {
                 return; // replaced or stopped while probing: the probe was cut short, not failed

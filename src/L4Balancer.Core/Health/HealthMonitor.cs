@@ -87,10 +87,10 @@ internal sealed class HealthMonitor : IDisposable
                         }
                     }
                 }
-                else if (checker is null || checker.Settings != settings || !checker.Backends.SequenceEqual(tenant.Backends))
+                else if (checker is null || checker.Settings != settings || checker.ProxyProtocol != tenant.Config.ProxyProtocol || !checker.Backends.SequenceEqual(tenant.Backends))
                 {
                     checker?.Dispose();
-                    checker = new ActiveHealthChecker(tenant.Name, settings, tenant.Backends, _probe, _timeProvider, _logger);
+                    checker = new ActiveHealthChecker(tenant.Name, settings, tenant.Config.ProxyProtocol, tenant.Backends, _probe, _timeProvider, _logger);
                     _checkers[tenant.Name] = checker;
                     checker.Start();
                 }

@@ -1,4 +1,5 @@
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Routing;
 
 namespace L4Balancer.Tests.Health;
 
@@ -87,6 +88,22 @@ public class ActiveHealthCheckTests
         f.Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(5, f.Probe.Calls(1001));
     }
+
+    [Fact]
+    public void Probes_carry_the_tenant_proxy_protocol_and_a_changed_mode_retunes_the_checker()
+    {
+        using var f = new HealthFixture();
+        var tenant = HealthFixture.Tenant(Checks, HealthFixture.Backend(1001));
+        f.Monitor.Apply([WithProxyProtocol(tenant, ProxyProtocolMode.V2)]);
+        Assert.Equal(ProxyProtocolMode.V2, f.Probe.LastProxyProtocol);
+
+        f.Monitor.Apply([WithProxyProtocol(tenant, ProxyProtocolMode.V1)]); // a new checker: a round at once
+        Assert.Equal(2, f.Probe.Calls(1001));
+        Assert.Equal(ProxyProtocolMode.V1, f.Probe.LastProxyProtocol);
+    }
+
+    private static TenantState WithProxyProtocol(TenantState t, ProxyProtocolMode mode) =>
+        new(t.Config with { ProxyProtocol = mode }, t.Backends, t.Policy, t.Counters, t.Limits);
 
     [Fact]
     public void Health_state_lives_on_the_backend_so_a_retuned_checker_continues_the_count()

@@ -1,4 +1,5 @@
 using System.Net;
+using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
 
 namespace L4Balancer.Tests.Health;
@@ -28,10 +29,14 @@ internal sealed class ScriptedProbe : IHealthProbe
         }
     }
 
-    public ValueTask<bool> ProbeAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The <c>proxy_protocol</c> the last probe was asked to send.</summary>
+    public ProxyProtocolMode? LastProxyProtocol { get; private set; }
+
+    public ValueTask<bool> ProbeAsync(IPEndPoint endPoint, TimeSpan timeout, ProxyProtocolMode proxyProtocol, CancellationToken cancellationToken)
     {
         lock (_answers)
         {
+            LastProxyProtocol = proxyProtocol;
             _calls[endPoint.Port] = _calls.GetValueOrDefault(endPoint.Port) + 1;
             if (Hang)
             {
