@@ -43,6 +43,9 @@ SETTLE_SECONDS=${SETTLE_SECONDS:-2}    # pause between runs
 PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+41 on 127.0.0.1
 L4B_BIN=${L4B_BIN:-}                   # a published l4balancer; empty = dotnet publish into the temp dir
 L4B_LOG=${L4B_LOG:-/dev/null}          # where L4Balancer's console (access) log goes
+# HAProxy and nginx run without per-connection logging here; so does L4Balancer unless this is true
+# (its access log costs 3-13 % of the CPU per connection under the close load, bench/README.md).
+L4B_ACCESS_LOG=${L4B_ACCESS_LOG:-false}
 LOADTEST=${LOADTEST:-dotnet run -c Release --project bench/L4Balancer.LoadTest --}
 LOADTEST_DIR=${LOADTEST_DIR:-bench/L4Balancer.LoadTest}
 NGINX_STREAM_MODULE=${NGINX_STREAM_MODULE:-/usr/lib/nginx/modules/ngx_stream_module.so}
@@ -274,6 +277,7 @@ cat >"$TMP/l4balancer.toml" <<EOF
 connect_timeout = "5s"
 idle_timeout = "30m"
 drain_timeout = "0s"
+access_log = $L4B_ACCESS_LOG
 
 [[listener]]
 name = "http"
@@ -614,6 +618,7 @@ for v in "${SETTINGS_VARS[@]}"; do env_cmd+="$v=${!v} "; done
 while IFS= read -r v; do env_cmd+="$v "; done < <(env | grep -E '^(DOTNET|COMPlus)_' |
   grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_ASPNET_CERTIFICATE|SKIP_FIRST_TIME_EXPERIENCE|ROOT|HOST_PATH|INSTALL_DIR|ADD_GLOBAL_TOOLS_TO_PATH)' | sort || true)
 [[ $L4B_LOG == /dev/null ]] || env_cmd+="L4B_LOG=$L4B_LOG "
+[[ $L4B_ACCESS_LOG == false ]] || env_cmd+="L4B_ACCESS_LOG=$L4B_ACCESS_LOG "
 
 report() {
   echo "## compare.sh: direct vs L4Balancer vs HAProxy vs nginx stream"
@@ -623,7 +628,7 @@ report() {
   echo "- versions: HAProxy $v_haproxy, nginx $v_nginx, wrk $v_wrk, iperf3 $v_iperf, .NET SDK $v_sdk (runtime $v_runtime), l4balancer $v_l4b at $git_rev$git_dirty"
   echo "- command: \`$env_cmd$INVOKED\`"
   echo "- load generator, backends and proxy all share the same $NPROC CPUs; ↑ = higher is better, ↓ = lower is better"
-  echo "- HAProxy: nbthread $NPROC, leastconn; nginx: worker_processes auto, least_conn; L4Balancer: least_connections; no per-connection logging in any of them except L4Balancer's access log (to $L4B_LOG)"
+  echo "- HAProxy: nbthread $NPROC, leastconn; nginx: worker_processes auto, least_conn; L4Balancer: least_connections; L4Balancer access_log = $L4B_ACCESS_LOG (console to $L4B_LOG); HAProxy and nginx without per-connection logging"
   echo
   echo "| metric | direct | l4balancer | haproxy | nginx | l4b/haproxy | l4b/direct |"
   echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -22,7 +22,7 @@ internal static class ConfigSummary
             $"max_pending_handshakes={Limit(global.MaxPendingHandshakes)} max_pending_handshakes_per_ip={Limit(global.MaxPendingHandshakesPerIp)} " +
             $"connect_timeout={Duration(global.ConnectTimeout)} idle_timeout={Duration(global.IdleTimeout)} " +
             $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} " +
-            $"backlog={global.Backlog}{List(" deny=", global.Deny)}");
+            $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")}{List(" deny=", global.Deny)}");
 
         Line(text, config.Admin is { } admin ? $"admin {admin.Listen}" : "admin off");
 

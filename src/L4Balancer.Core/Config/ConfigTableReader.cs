@@ -73,6 +73,22 @@ internal sealed class ConfigTableReader
         return String(key);
     }
 
+    public bool Bool(string key, bool defaultValue)
+    {
+        if (Entry(key) is not { } entry)
+        {
+            return defaultValue;
+        }
+
+        if (entry.Value is not BooleanValueSyntax { } boolean)
+        {
+            Error(entry.Line, $"{key} must be true or false, not {entry.Describe()}");
+            return defaultValue;
+        }
+
+        return boolean.Value;
+    }
+
     public int Int(string key, int defaultValue, int min) =>
         (int)Integer(key, defaultValue, min, int.MaxValue);
 

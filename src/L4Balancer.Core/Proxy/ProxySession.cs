@@ -509,7 +509,7 @@ internal sealed partial class ProxySession : IRelayOwner
             _context.Metrics.RecordSession(Tenant, elapsed);
         }
 
-        if (_context.AccessLogger.IsEnabled(LogLevel.Information))
+        if (_snapshot.Config.Global.AccessLog && _context.AccessLogger.IsEnabled(LogLevel.Information))
         {
             AccessLog.Connection(
                 _context.AccessLogger,

@@ -237,6 +237,17 @@ public class ConfigLoaderErrorTests
     }
 
     [Fact]
+    public void Access_log_must_be_a_boolean()
+    {
+        var errors = Errors("""
+            [global]
+            access_log = "off"
+            """);
+
+        Assert.Equal([new ConfigError(FileName, 2, "global: access_log must be true or false, not a string")], errors);
+    }
+
+    [Fact]
     public void Negative_and_zero_numbers_where_not_allowed()
     {
         var errors = Errors("""

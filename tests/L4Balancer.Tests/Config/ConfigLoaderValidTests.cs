@@ -21,6 +21,7 @@ public class ConfigLoaderValidTests
             client_hello_timeout = "1.5s"
             drain_timeout = "1h"
             backlog = 1024
+            access_log = false
             deny = ["203.0.113.0/24", "2001:db8:dead::/48"]
 
             [admin]
@@ -89,6 +90,7 @@ public class ConfigLoaderValidTests
         Assert.Equal(TimeSpan.FromMinutes(15), global.IdleTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1.5), global.ClientHelloTimeout);
         Assert.Equal(TimeSpan.FromHours(1), global.DrainTimeout);
+        Assert.False(global.AccessLog);
         Assert.Equal(1024, global.Backlog);
         Assert.Equal(new[] { IpPrefix.Parse("203.0.113.0/24"), IpPrefix.Parse("2001:db8:dead::/48") }, global.Deny);
 
@@ -171,6 +173,7 @@ public class ConfigLoaderValidTests
         Assert.Equal(TimeSpan.FromMinutes(30), config.Global.IdleTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), config.Global.ClientHelloTimeout);
         Assert.Equal(TimeSpan.FromMinutes(5), config.Global.DrainTimeout);
+        Assert.True(config.Global.AccessLog); // SPEC: one record per finished connection, unless turned off
         Assert.Equal(511, config.Global.Backlog);
         Assert.Equal(4096, config.Global.MaxPendingHandshakes);
         Assert.Equal(64, config.Global.MaxPendingHandshakesPerIp);
