@@ -43,17 +43,20 @@ internal sealed class Listener : IAsyncDisposable
     /// <summary>Binds and listens; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
     {
-        var socket = new Socket(config.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        // "[::ffff:127.0.0.1]:80" names an IPv4 address; an IPv6 socket cannot bind it (EINVAL), so
+        // bind the IPv4 address it stands for, as a backend address written that way is connected.
+        var bind = config.Bind.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(config.Bind.Address.MapToIPv4(), config.Bind.Port) : config.Bind;
+        var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            if (config.Bind.AddressFamily == AddressFamily.InterNetworkV6 && config.Bind.Address.Equals(IPAddress.IPv6Any))
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Address.Equals(IPAddress.IPv6Any))
             {
                 // "[::]:port" serves IPv4 too, as IPv4-mapped addresses (SPEC: dual stack).
                 socket.DualMode = true;
             }
 
             socket.NoDelay = true; // inherited by accepted sockets on Linux
-            socket.Bind(config.Bind);
+            socket.Bind(bind);
             socket.Listen(backlog);
         }
         catch
