@@ -335,6 +335,7 @@ internal sealed partial class ProxySession : IRelayOwner
                 }
 
                 await socket.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
+                var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted); // the TCP connect alone, not the PROXY header
                 connected = true;
                 if (!proxyHeader.IsEmpty)
                 {
@@ -342,7 +343,7 @@ internal sealed partial class ProxySession : IRelayOwner
                 }
 
                 backend.RecordConnectSuccess();
-                _context.Metrics.RecordConnect(tenant, _context.TimeProvider.GetElapsedTime(connectStarted));
+                _context.Metrics.RecordConnect(tenant, connectTime);
                 return (socket, backend);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
