@@ -33,10 +33,13 @@ internal static class TestConfigs
 
     public static BalancerConfig PortRouted(params TestBackend[] backends) => PortRouted(backends.Select(b => Backend(b)));
 
-    /// <summary>An address nothing listens on: bind a socket to get a free port, then close it.</summary>
+    /// <summary>
+    /// An address nothing listens on (127.0.0.1, not the IPv4-mapped form a dual-mode socket would
+    /// report): bind a socket to get a free port, then close it. Also a free port to hand a process.
+    /// </summary>
     public static IPEndPoint ClosedPort()
     {
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return (IPEndPoint)socket.LocalEndPoint!;
     }

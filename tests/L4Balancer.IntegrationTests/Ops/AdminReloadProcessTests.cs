@@ -12,7 +12,6 @@ namespace L4Balancer.IntegrationTests.Ops;
 /// </summary>
 public class AdminReloadProcessTests
 {
-    private static IPEndPoint FreePort() => new(IPAddress.Loopback, TestConfigs.ClosedPort().Port);
 
     private static async Task<string> FirstLineThroughAsync(IPEndPoint listener)
     {
@@ -25,8 +24,8 @@ public class AdminReloadProcessTests
     {
         await using var a = TestBackend.Named("a");
         await using var b = TestBackend.Named("b");
-        var listener = FreePort();
-        var admin = FreePort();
+        var listener = TestConfigs.ClosedPort();
+        var admin = TestConfigs.ClosedPort();
         var token = Guid.NewGuid().ToString("N");
         var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(a.EndPoint, listener.ToString(), (admin.ToString(), token)));
         try

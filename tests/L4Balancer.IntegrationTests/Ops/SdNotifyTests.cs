@@ -43,8 +43,6 @@ public class SdNotifyTests
         }
     }
 
-    /// <summary>A free IPv4 port on 127.0.0.1 (TestConfigs.ClosedPort answers in IPv4-mapped IPv6 form).</summary>
-    private static IPEndPoint FreePort() => new(IPAddress.Loopback, TestConfigs.ClosedPort().Port);
 
     [Fact]
     public async Task Ready_comes_once_the_listener_and_admin_endpoint_accept_and_stopping_on_sigterm()
@@ -53,8 +51,8 @@ public class SdNotifyTests
         using var notify = NotifySocket.AtPath();
 
         // Fixed free ports, so the test can connect the instant READY=1 arrives, with nothing else to wait for.
-        var listener = FreePort();
-        var adminEndPoint = FreePort();
+        var listener = TestConfigs.ClosedPort();
+        var adminEndPoint = TestConfigs.ClosedPort();
         var token = Guid.NewGuid().ToString("N");
         var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString(), (adminEndPoint.ToString(), "env:L4B_TEST_ADMIN_TOKEN")));
         await using var process = BalancerProcess.Start(
@@ -84,7 +82,7 @@ public class SdNotifyTests
     {
         await using var backend = TestBackend.Echo();
         using var notify = NotifySocket.Abstract();
-        var listener = FreePort();
+        var listener = TestConfigs.ClosedPort();
         var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString()));
         await using var process = BalancerProcess.Start(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address }, "run", "--config", path);
 
@@ -103,7 +101,7 @@ public class SdNotifyTests
         await using var backend = TestBackend.Echo();
         await using var other = TestBackend.Echo();
         using var notify = NotifySocket.AtPath();
-        var listener = FreePort();
+        var listener = TestConfigs.ClosedPort();
         var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString()));
         await using var process = BalancerProcess.Start(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address }, "run", "--config", path);
         await notify.ReceiveUntilAsync("READY=1");

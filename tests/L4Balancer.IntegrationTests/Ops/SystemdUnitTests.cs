@@ -96,8 +96,8 @@ public partial class SystemdUnitTests
         using var notify = NotifySocket.Abstract();
         var dir = Directory.CreateTempSubdirectory("l4b-strace-").FullName;
         var trace = Path.Combine(dir, "trace");
-        var listener = new IPEndPoint(IPAddress.Loopback, TestConfigs.ClosedPort().Port);
-        var admin = new IPEndPoint(IPAddress.Loopback, TestConfigs.ClosedPort().Port);
+        var listener = TestConfigs.ClosedPort();
+        var admin = TestConfigs.ClosedPort();
         var config = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString(), (admin.ToString(), "strace-token")));
 
         var info = new ProcessStartInfo(StraceFactAttribute.Path!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
