@@ -14,11 +14,17 @@ internal sealed class TestBackend : IAsyncDisposable
     private int _active;
     private int _total;
 
-    private TestBackend(Func<Socket, Task> handler, IPAddress address)
+    private TestBackend(Func<Socket, Task> handler, IPEndPoint endPoint)
     {
         _handler = handler;
-        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(address, 0));
+        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (endPoint.Port != 0)
+        {
+            // Listening again on a known port at once, whatever TIME_WAIT an earlier run left behind.
+            _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
+
+        _listener.Bind(endPoint);
         _listener.Listen(512);
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _loop = AcceptLoop();
@@ -32,7 +38,10 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public int Total => Volatile.Read(ref _total);
 
-    public static TestBackend Start(Func<Socket, Task> handler, IPAddress? address = null) => new(handler, address ?? IPAddress.Loopback);
+    public static TestBackend Start(Func<Socket, Task> handler, IPAddress? address = null) => new(handler, new IPEndPoint(address ?? IPAddress.Loopback, 0));
+
+    /// <summary>On a given address and port (port 0: any free one).</summary>
+    public static TestBackend Start(Func<Socket, Task> handler, IPEndPoint endPoint) => new(handler, endPoint);
 
     public static TestBackend Echo() => Start(Handlers.EchoAsync);
 
