@@ -20,7 +20,7 @@ internal sealed class Admission
     private readonly bool _hasSource;
     private bool _connection;
     private bool _connectionPerIp;
-    private bool _handshake;
+    private LinkedListNode<IPendingHandshake>? _handshake;
     private bool _handshakePerIp;
     private TenantLimitState? _tenant;
 
@@ -58,9 +58,10 @@ internal sealed class Admission
 
     /// <summary>
     /// A pending-handshake slot (sni listeners, until the ClientHello is in): per address, refused as
-    /// <c>per_ip_limit</c>, then in total, refused as <c>global_limit</c>.
+    /// <c>per_ip_limit</c>; in total, never refused: a full set evicts its least advanced old member
+    /// (<see cref="PendingHandshakeSet"/>) through <paramref name="connection"/>'s <see cref="IPendingHandshake.Evict"/>.
     /// </summary>
-    public CloseReason EnterHandshake(GlobalConfig config)
+    public CloseReason EnterHandshake(GlobalConfig config, IPendingHandshake connection)
     {
         if (_hasSource)
         {
@@ -72,22 +73,17 @@ internal sealed class Admission
             _handshakePerIp = true;
         }
 
-        if (!_global.PendingHandshakes.TryAcquire(config.MaxPendingHandshakes))
-        {
-            return CloseReason.GlobalLimit;
-        }
-
-        _handshake = true;
+        _handshake = _global.PendingHandshakes.Enter(connection, config.MaxPendingHandshakes);
         return CloseReason.None;
     }
 
     /// <summary>The ClientHello is in (or the peek failed): the connection no longer counts as pending.</summary>
     public void LeaveHandshake()
     {
-        if (_handshake)
+        if (_handshake is { } node)
         {
-            _handshake = false;
-            _global.PendingHandshakes.Release();
+            _handshake = null;
+            _global.PendingHandshakes.Leave(node);
         }
 
         if (_handshakePerIp)

@@ -13,7 +13,7 @@ internal sealed class GlobalLimitState
     public PerIpGate ConnectionsPerIp { get; } = new();
 
     /// <summary>Connections on sni listeners still waiting for their ClientHello (<c>global.max_pending_handshakes</c>).</summary>
-    public ConcurrencyGate PendingHandshakes { get; } = new();
+    public PendingHandshakeSet PendingHandshakes { get; } = new();
 
     /// <summary>The same by source address (<c>global.max_pending_handshakes_per_ip</c>).</summary>
     public PerIpGate PendingHandshakesPerIp { get; } = new();

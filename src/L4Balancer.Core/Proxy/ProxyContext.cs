@@ -18,6 +18,7 @@ internal sealed class ProxyContext
         Registry = registry;
         Logger = loggerFactory.CreateLogger("L4Balancer.Proxy");
         AccessLogger = loggerFactory.CreateLogger(Telemetry.AccessLog.Category);
+        BackendSocketFailures = new LogThrottle(timeProvider, TimeSpan.FromSeconds(10));
     }
 
     public TimeProvider TimeProvider { get; }
@@ -36,4 +37,7 @@ internal sealed class ProxyContext
     public ILogger Logger { get; }
 
     public ILogger AccessLogger { get; }
+
+    /// <summary>Backend sockets that could not be created (descriptor limit): logged once per interval.</summary>
+    public LogThrottle BackendSocketFailures { get; }
 }

@@ -21,6 +21,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "tenant {Tenant}: writing the PROXY protocol header to backend {Backend} failed: {Error}")]
     public static partial void ProxyHeaderFailed(ILogger logger, string tenant, string backend, string error);
 
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "tenant {Tenant}: cannot create a socket for backend {Backend} ({Error}): connections refused as global_limit; {Suppressed} more since the last such line")]
+    public static partial void BackendSocketFailed(ILogger logger, string tenant, string backend, SocketError error, long suppressed);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "connection {ConnectionId} failed unexpectedly")]
     public static partial void SessionFaulted(ILogger logger, long connectionId, Exception exception);
 

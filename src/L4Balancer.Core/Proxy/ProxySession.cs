@@ -19,7 +19,7 @@ namespace L4Balancer.Core.Proxy;
 /// max_connections → tenant connection_rate → pick and connect → relay; <see cref="Finish"/> accounts.
 /// Started by the engine on the accepting thread; everything up to its first wait is non-blocking.
 /// </summary>
-internal sealed partial class ProxySession : IRelayOwner
+internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
 {
     private static readonly IReadOnlyCollection<BackendState> NoneTried = [];
 
@@ -35,6 +35,7 @@ internal sealed partial class ProxySession : IRelayOwner
     private volatile bool _relaying;
     private volatile bool _bytesPublished;
     private SocketPipe? _client;
+    private ClientHelloBuffer? _hello;
     private SocketPipe? _backendPipe;
     private Socket? _backendSocket;
     private CancellationTokenSource? _pendingCancellation;
@@ -70,9 +71,9 @@ internal sealed partial class ProxySession : IRelayOwner
     public CloseReason Reason => (CloseReason)Volatile.Read(ref _reason);
 
     /// <summary>Bytes relayed so far, for live views; read without locks, so approximate while running.</summary>
-    public long BytesClientToBackend => _client?.BytesReceived ?? 0;
+    public long BytesClientToBackend => (Volatile.Read(ref _hello)?.Count ?? 0) + (Volatile.Read(ref _client)?.BytesReceived ?? 0);
 
-    public long BytesBackendToClient => _backendPipe?.BytesReceived ?? 0;
+    public long BytesBackendToClient => Volatile.Read(ref _backendPipe)?.BytesReceived ?? 0;
 
     /// <summary>
     /// Bytes moved so far by a session admitted to a tenant whose bytes are not yet in the tenant's
@@ -131,30 +132,40 @@ internal sealed partial class ProxySession : IRelayOwner
             return;
         }
 
-        // 2. Route. Reading starts here so the first bytes (and, for SNI, the ClientHello) are buffered
-        //    in the client pipe while we decide and connect; they are replayed to the backend unchanged.
-        //    Waiting for a ClientHello takes a pending-handshake slot, bounded per source IP and in total,
-        //    so slow-loris hellos cannot pile up without limit.
-        var bySni = _route.Config.Route == RouteMode.Sni;
-        if (bySni && (refused = _admission.EnterHandshake(global)) != CloseReason.None)
+        // 2. Route. By SNI, the ClientHello is read into a buffer that grows with the bytes that came
+        //    (replayed to the backend unchanged, before the relay); waiting for it takes a
+        //    pending-handshake slot, bounded per source IP, and in total by evicting the least advanced
+        //    of the oldest, so slow-loris hellos can neither pile up nor lock honest clients out.
+        //    Either way the client pipe reads from here on, so what the client sends while we decide
+        //    and connect is buffered (up to the pause threshold) and replayed.
+        var tenant = _route.Tenant;
+        var rejection = tenant is null ? CloseReason.NoBackend : CloseReason.None;
+        if (_route.Config.Route == RouteMode.Sni)
         {
-            Reject(refused, null);
+            if ((refused = _admission.EnterHandshake(global, this)) != CloseReason.None)
+            {
+                Reject(refused, null);
+                return;
+            }
+
+            (tenant, rejection) = await RouteBySniAsync().ConfigureAwait(false);
+            _admission.LeaveHandshake();
+        }
+
+        if (tenant is null)
+        {
+            Reject(rejection, null);
             return;
         }
 
-        var tenant = _route.Tenant;
-        _client = new SocketPipe(_clientSocket, RelaySide.Client, this, _context.Relay);
-        var clientReceive = _client.ReceiveAsync();
-        CloseReason rejection;
-        (tenant, rejection) = bySni
-            ? await RouteBySniAsync(_client).ConfigureAwait(false)
-            : (tenant, tenant is null ? CloseReason.NoBackend : CloseReason.None);
-        _admission.LeaveHandshake();
-        if (tenant is null)
+        var clientPipe = new SocketPipe(_clientSocket, RelaySide.Client, this, _context.Relay);
+        Volatile.Write(ref _client, clientPipe);
+        if (Reason != CloseReason.None)
         {
-            await RejectAsync(rejection, null, clientReceive).ConfigureAwait(false);
-            return;
+            clientPipe.Abort(); // aborted before the pipe was visible to Abort
         }
+
+        var clientReceive = clientPipe.ReceiveAsync();
 
         Tenant = tenant;
 
@@ -174,10 +185,10 @@ internal sealed partial class ProxySession : IRelayOwner
         }
 
         // 4. Pick a backend and connect, trying others on failure.
-        var (backendSocket, backend) = await ConnectAsync(tenant).ConfigureAwait(false);
+        var (backendSocket, backend, failure) = await ConnectAsync(tenant).ConfigureAwait(false);
         if (backendSocket is null || backend is null)
         {
-            await RejectAsync(Reason == CloseReason.None ? CloseReason.NoBackend : Reason, tenant, clientReceive).ConfigureAwait(false);
+            await RejectAsync(Reason == CloseReason.None ? failure : Reason, tenant, clientReceive).ConfigureAwait(false);
             return;
         }
 
@@ -186,15 +197,22 @@ internal sealed partial class ProxySession : IRelayOwner
 
         // 5. Relay both ways until both directions are finished (or one side fails), each direction
         //    paced by the tenant's bandwidth limit if it has one.
-        var backendPipe = _backendPipe = new SocketPipe(backendSocket, RelaySide.Backend, this, _context.Relay);
+        var backendPipe = new SocketPipe(backendSocket, RelaySide.Backend, this, _context.Relay);
+        Volatile.Write(ref _backendPipe, backendPipe);
+        if (Reason != CloseReason.None)
+        {
+            backendPipe.Abort(); // aborted before the pipe was visible to Abort
+        }
+
         var (toBackend, toClient) = CreateThrottles(tenant);
         _relaying = true;
         Touch();
+        var hello = _hello;
         await Task.WhenAll(
             clientReceive,
             backendPipe.ReceiveAsync(),
-            backendPipe.SendAsync(_client.Input, toBackend),
-            _client.SendAsync(backendPipe.Input, toClient)).ConfigureAwait(false);
+            backendPipe.SendAsync(clientPipe.Input, toBackend, hello?.Bytes ?? default, hello),
+            clientPipe.SendAsync(backendPipe.Input, toClient)).ConfigureAwait(false);
 
         SetReason(CloseReason.Closed);
     }
@@ -225,18 +243,35 @@ internal sealed partial class ProxySession : IRelayOwner
     }
 
     /// <summary>
-    /// Peeks the ClientHello (nothing is consumed: the backend gets it byte for byte) and finds the
-    /// tenant claiming its SNI, else the listener's fallback tenant.
+    /// Reads the ClientHello (kept whole: the backend gets it byte for byte) and finds the tenant
+    /// claiming its SNI, else the listener's fallback tenant. Each wait is a zero-byte receive, so a
+    /// silent connection holds no buffer; each receive takes what the socket has queued, so the buffer
+    /// grows only with bytes that arrived.
     /// </summary>
-    private async Task<(TenantState? Tenant, CloseReason Rejection)> RouteBySniAsync(SocketPipe client)
+    private async Task<(TenantState? Tenant, CloseReason Rejection)> RouteBySniAsync()
     {
-        SniPeekResult peek;
+        var hello = new ClientHelloBuffer();
+        Volatile.Write(ref _hello, hello);
+        SniPeekStatus status;
         using (var timeout = new CancellationTokenSource(_snapshot.Config.Global.ClientHelloTimeout, _context.TimeProvider))
         {
-            _pendingCancellation = timeout; // an abort (drain, client reset) also ends the wait
+            _pendingCancellation = timeout; // an abort (drain, client reset, eviction) also ends the wait
             try
             {
-                peek = await SniPeeker.PeekAsync(client.Input, Math.Min(ClientHelloReader.DefaultMaxHelloBytes, _context.Relay.PauseThreshold), timeout.Token).ConfigureAwait(false);
+                status = await ReceiveHelloAsync(hello, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                status = SniPeekStatus.Timeout;
+            }
+            catch (SocketException)
+            {
+                ((IRelayOwner)this).OnPeerFailed(RelaySide.Client);
+                status = SniPeekStatus.Canceled;
+            }
+            catch (ObjectDisposedException)
+            {
+                status = SniPeekStatus.Canceled; // closed by an abort: its reason is set
             }
             finally
             {
@@ -246,13 +281,13 @@ internal sealed partial class ProxySession : IRelayOwner
 
         if (Reason != CloseReason.None)
         {
-            return (null, Reason); // aborted while waiting (client reset, drain)
+            return (null, Reason); // aborted while waiting (client reset, drain, eviction)
         }
 
-        ServerName = peek.ServerName;
-        return peek.Status switch
+        ServerName = hello.ServerName;
+        return status switch
         {
-            SniPeekStatus.Sni => WithFallback(_snapshot.Sni.Find(peek.ServerName)),
+            SniPeekStatus.Sni => WithFallback(_snapshot.Sni.Find(hello.ServerName)),
             SniPeekStatus.NoSni => WithFallback(null),
             SniPeekStatus.Timeout => (null, CloseReason.HelloTimeout),
 
@@ -264,6 +299,37 @@ internal sealed partial class ProxySession : IRelayOwner
             (claimed ?? _route.Tenant) is { } tenant ? (tenant, CloseReason.None) : (null, CloseReason.UnknownSni);
     }
 
+    private async Task<SniPeekStatus> ReceiveHelloAsync(ClientHelloBuffer hello, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _clientSocket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var memory = hello.GetMemory(_clientSocket.Available);
+            var received = await _clientSocket.ReceiveAsync(memory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return SniPeekStatus.Truncated;
+            }
+
+            if (hello.Advance(received) is { } decided)
+            {
+                return decided;
+            }
+        }
+    }
+
+    long IPendingHandshake.HelloProgress => Volatile.Read(ref _hello)?.Count ?? 0;
+
+    /// <summary>
+    /// Made way for a newer connection while the pending-handshake bound was full: it ends as a hello
+    /// that took too long (the oldest, least advanced hello is the one evicted).
+    /// </summary>
+    void IPendingHandshake.Evict() => Abort(CloseReason.HelloTimeout, reset: false);
+
+    /// <summary>
+    /// Rejects, then waits for the client's receive loop, which the abort ends even when it waits for
+    /// a reader above the pause threshold (see <see cref="SocketPipe.Abort"/>).
+    /// </summary>
     private async Task RejectAsync(CloseReason reason, TenantState? tenant, Task clientReceive)
     {
         Reject(reason, tenant);
@@ -292,7 +358,7 @@ internal sealed partial class ProxySession : IRelayOwner
     /// that fails the header write has not seen a byte of the client yet, so it is counted, logged and
     /// retried like a refused connect.
     /// </summary>
-    private async Task<(Socket? Socket, BackendState? Backend)> ConnectAsync(TenantState tenant)
+    private async Task<(Socket? Socket, BackendState? Backend, CloseReason Failure)> ConnectAsync(TenantState tenant)
     {
         var retries = tenant.Config.Retries;
         var timeout = _snapshot.Config.Global.ConnectTimeout;
@@ -305,13 +371,13 @@ internal sealed partial class ProxySession : IRelayOwner
         {
             if (Reason != CloseReason.None)
             {
-                return (null, null); // client went away while we were connecting
+                return (null, null, Reason); // client went away while we were connecting
             }
 
             var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried);
             if (backend is null)
             {
-                return (null, null);
+                return (null, null, CloseReason.NoBackend);
             }
 
             (tried ??= new List<BackendState>(2)).Add(backend);
@@ -321,7 +387,26 @@ internal sealed partial class ProxySession : IRelayOwner
             }
 
             attempt++;
-            var socket = new Socket(backend.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            Socket socket;
+            try
+            {
+                socket = _context.Relay.BackendSocketFactory(backend.EndPoint.AddressFamily);
+                socket.NoDelay = true;
+            }
+            catch (SocketException ex)
+            {
+                // Out of descriptors (EMFILE/ENFILE) or buffers: the process's limit, not the backend's
+                // fault, so no passive-health failure; the slot taken above goes back (it leaked here
+                // before, issue 11: backend_active stuck at 141 with nothing open).
+                backend.Release();
+                if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
+                {
+                    ProxyLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, ex.SocketErrorCode, suppressed);
+                }
+
+                return (null, null, CloseReason.GlobalLimit);
+            }
+
             _backendSocket = socket;
             var connected = false;
             var connectStarted = _context.TimeProvider.GetTimestamp();
@@ -344,7 +429,7 @@ internal sealed partial class ProxySession : IRelayOwner
 
                 backend.RecordConnectSuccess();
                 _context.Metrics.RecordConnect(tenant, connectTime);
-                return (socket, backend);
+                return (socket, backend, CloseReason.None);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
             {
@@ -353,7 +438,7 @@ internal sealed partial class ProxySession : IRelayOwner
                 _backendSocket = null;
                 if (Reason != CloseReason.None)
                 {
-                    return (null, null);
+                    return (null, null, Reason);
                 }
 
                 backend.RecordConnectFailure();
@@ -373,7 +458,7 @@ internal sealed partial class ProxySession : IRelayOwner
             }
         }
 
-        return (null, null);
+        return (null, null, CloseReason.NoBackend);
     }
 
     /// <summary>
@@ -408,8 +493,15 @@ internal sealed partial class ProxySession : IRelayOwner
         }
     }
 
-    void IRelayOwner.OnPeerFailed(RelaySide side) =>
-        Abort(side == RelaySide.Client ? CloseReason.ClientReset : CloseReason.BackendReset, reset: true);
+    void IRelayOwner.OnPeerFailed(RelaySide side)
+    {
+        // A failure seen after the session ended for another reason (our own close completing a
+        // pending receive) must not turn that graceful close into resets.
+        if (Reason == CloseReason.None)
+        {
+            Abort(side == RelaySide.Client ? CloseReason.ClientReset : CloseReason.BackendReset, reset: true);
+        }
+    }
 
     void IRelayOwner.OnActivity() => Touch();
 
@@ -447,6 +539,11 @@ internal sealed partial class ProxySession : IRelayOwner
             CloseSocket(backend, reset);
         }
 
+        // After the sockets: a loop woken here finds its socket closed (abortively when a reset is
+        // owed) and cannot pass a FIN on in its place. Receive loops waiting for a reader end too.
+        Volatile.Read(ref _client)?.Abort();
+        Volatile.Read(ref _backendPipe)?.Abort();
+
         // A send waiting for bandwidth tokens is not woken by the socket closing. (Never disposed: it
         // has no timer or wait handle, and Abort may run on another thread at any time.)
         Volatile.Read(ref _relayCancellation)?.Cancel();
@@ -483,6 +580,7 @@ internal sealed partial class ProxySession : IRelayOwner
         SetReason(CloseReason.Closed);
         _clientSocket.Dispose();
         _backendSocket?.Dispose();
+        _hello?.Dispose(); // a rejected hello, or one the relay never got to send
         if (_proxyHeaderBuffer is { } header)
         {
             ArrayPool<byte>.Shared.Return(header);

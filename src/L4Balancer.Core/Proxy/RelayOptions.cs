@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 
 namespace L4Balancer.Core.Proxy;
 
@@ -23,6 +24,13 @@ internal sealed class RelayOptions
     public int PauseThreshold { get; init; } = 64 * 1024;
 
     public MemoryPool<byte> Pool { get; init; } = MemoryPool<byte>.Shared;
+
+    /// <summary>
+    /// Creates the socket for a backend connect. A seam for tests: socket creation fails with EMFILE at
+    /// the descriptor limit, and that path must give the backend slot back (issue 11, defect 4).
+    /// </summary>
+    public Func<AddressFamily, Socket> BackendSocketFactory { get; init; } =
+        static family => new Socket(family, SocketType.Stream, ProtocolType.Tcp);
 
     private PipeOptions? _pipeOptions;
 

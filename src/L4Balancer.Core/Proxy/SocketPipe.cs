@@ -17,6 +17,7 @@ internal sealed class SocketPipe
     private readonly Pipe _input;
     private readonly int _minimumReceive;
     private long _bytesReceived;
+    private volatile bool _sendShutDown;
 
     public SocketPipe(Socket socket, RelaySide side, IRelayOwner owner, RelayOptions options)
     {
@@ -67,6 +68,12 @@ internal sealed class SocketPipe
                 var received = await Socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
+                    if (WasReset())
+                    {
+                        _owner.OnPeerFailed(Side);
+                        break;
+                    }
+
                     ReceivedEof = true;
                     break;
                 }
@@ -98,37 +105,93 @@ internal sealed class SocketPipe
     }
 
     /// <summary>
+    /// Ends <see cref="ReceiveAsync"/> even while it waits for a reader that will never come: above the
+    /// pause threshold it waits in <c>FlushAsync</c>, which closing the socket does not wake. Before
+    /// this, a connection rejected after 64 KiB of its bytes were buffered (non-TLS bytes on an sni
+    /// listener, a backend connect timing out while the client uploads) never finished and kept its
+    /// slots for good (issue 11). Called by the session after it closed the sockets, so a send loop
+    /// woken by this finds its socket closed and cannot send a FIN where a reset belongs.
+    /// </summary>
+    public void Abort()
+    {
+        _input.Writer.CancelPendingFlush();
+        _input.Reader.CancelPendingRead();
+    }
+
+    /// <summary>
+    /// Whether a receive of 0 bytes (end of stream) was really a reset. After an RST the first system
+    /// call on the socket reports ECONNRESET and every later receive returns 0; when our send loop on
+    /// the same socket makes that first call, the receive loop sees a clean end, and passing it on
+    /// as a FIN made a truncated stream look complete (43–88 of 300 runs, issue 11). The kernel still
+    /// knows: a reset socket is in TCP_CLOSE, while a FIN leaves it in CLOSE_WAIT (or TIME_WAIT after
+    /// our own FIN). CLOSE is also reached gracefully through LAST_ACK, but only after our send side
+    /// shut down, so that case is told apart by our own flag, read after the state.
+    /// </summary>
+    private bool WasReset()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            Span<byte> info = stackalloc byte[8]; // struct tcp_info starts with tcpi_state
+            var length = Socket.GetRawSocketOption(IpProtocolTcp, TcpInfo, info);
+            return length >= 1 && info[0] == TcpStateClose && !_sendShutDown;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false; // closed by the session meanwhile: its reason is set
+        }
+    }
+
+    private const int IpProtocolTcp = 6;
+    private const int TcpInfo = 11;
+    private const byte TcpStateClose = 7;
+
+    /// <summary>
     /// <paramref name="source"/> → this socket. When the source completes (the other peer sent FIN),
     /// everything buffered is sent and then this socket's send side is shut down: half-close passes
     /// through, and the other direction keeps flowing. With a <paramref name="throttle"/> (a tenant
     /// with a <c>bandwidth</c> limit) every chunk waits for its tokens before it is sent; without one
     /// the loop is exactly the unlimited one.
     /// </summary>
-    public async Task SendAsync(PipeReader source, BandwidthThrottle? throttle = null)
+    /// <param name="prelude">
+    /// Bytes sent before the first byte of <paramref name="source"/> (the peeked ClientHello);
+    /// <paramref name="preludeOwner"/> is disposed once they are sent or the loop ends.
+    /// </param>
+    public async Task SendAsync(PipeReader source, BandwidthThrottle? throttle = null, ReadOnlyMemory<byte> prelude = default, IDisposable? preludeOwner = null)
     {
         try
         {
+            if (!prelude.IsEmpty)
+            {
+                await SendBufferAsync(new ReadOnlySequence<byte>(prelude), throttle).ConfigureAwait(false);
+                preludeOwner?.Dispose();
+                preludeOwner = null;
+                _owner.OnActivity();
+            }
+
             while (true)
             {
                 var result = await source.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (!buffer.IsEmpty)
                 {
-                    if (throttle is null)
-                    {
-                        await SendBufferAsync(buffer).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await SendThrottledAsync(buffer, throttle).ConfigureAwait(false);
-                    }
-
+                    await SendBufferAsync(buffer, throttle).ConfigureAwait(false);
                     _owner.OnActivity();
                 }
 
                 source.AdvanceTo(buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
+                if (result.IsCanceled)
                 {
+                    break; // the session aborted: it closed this socket, abortively if a reset is owed
+                }
+
+                if (result.IsCompleted)
+                {
+                    _sendShutDown = true; // before the FIN leaves, for WasReset on the receive side
                     Socket.Shutdown(SocketShutdown.Send);
                     break;
                 }
@@ -148,9 +211,13 @@ internal sealed class SocketPipe
         }
         finally
         {
+            preludeOwner?.Dispose();
             await source.CompleteAsync().ConfigureAwait(false);
         }
     }
+
+    private ValueTask SendBufferAsync(ReadOnlySequence<byte> buffer, BandwidthThrottle? throttle) =>
+        throttle is null ? SendBufferAsync(buffer) : SendThrottledAsync(buffer, throttle);
 
     private async ValueTask SendBufferAsync(ReadOnlySequence<byte> buffer)
     {

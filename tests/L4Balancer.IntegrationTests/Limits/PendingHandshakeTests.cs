@@ -8,7 +8,8 @@ namespace L4Balancer.IntegrationTests.Limits;
 
 /// <summary>
 /// Connections on an sni listener that have not sent their ClientHello are bounded per source IP
-/// (refused as <c>per_ip_limit</c>) and in total (<c>global_limit</c>). A fake clock keeps
+/// (refused as <c>per_ip_limit</c>) and in total (the least advanced of the oldest is evicted as
+/// <c>hello_timeout</c> to make room). A fake clock keeps
 /// <c>client_hello_timeout</c> from firing, so the pending ones provably stay pending.
 /// </summary>
 public class PendingHandshakeTests
@@ -72,25 +73,47 @@ public class PendingHandshakeTests
     }
 
     [Fact]
-    public async Task Total_bound_keeps_exactly_5_of_200_silent_connections()
+    public async Task Total_bound_keeps_5_of_200_silent_connections_by_evicting_the_oldest_and_a_hello_in_progress_outlives_them()
     {
         await using var backend = TestBackend.Named("acme");
         var config = LimitConfigs.Sni(new Dictionary<string, TestBackend> { ["acme"] = backend },
             global: g => g with { MaxPendingHandshakes = 5, MaxPendingHandshakesPerIp = 0 });
         await using var balancer = await BalancerHarness.StartAsync(config, new FakeTimeProvider());
+        var hello = LimitConfigs.Hello("acme");
 
-        var sockets = await Crowd.OpenAsync(balancer.EndPoint(), 200);
+        // A client that has sent part of its hello: progress protects it from eviction.
+        var started = await balancer.ConnectAsync();
+        await started.SendAllAsync(hello.AsMemory(0, 20), Deadline.After());
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "its first bytes to arrive");
+
+        // One at a time, so the order of arrival (and so of eviction) is known.
+        var sockets = new List<Socket> { started };
         try
         {
-            var pending = await SurvivorsAsync(sockets, 5);
-            Assert.Equal(195, Rejected(balancer, CloseReason.GlobalLimit));
+            for (var i = 0; i < 200; i++)
+            {
+                sockets.AddRange(await Crowd.OpenAsync(balancer.EndPoint(), 1));
+                var arrived = i + 2;
+                await Deadline.UntilAsync(() => balancer.Engine.Limits.PendingHandshakes.Count + balancer.Engine.Limits.PendingHandshakes.Evicted == arrived,
+                    because: "the connection to take its pending slot");
+            }
 
-            // One of them gives up: its slot is free for the next connection.
-            pending[0].Reset();
-            await Deadline.UntilAsync(() => balancer.Engine.Limits.PendingHandshakes.Count == 4, because: "the reset connection's slot to be released");
-            using var next = await Crowd.ArriveAsync(balancer.EndPoint(), 1, hello: LimitConfigs.Hello("acme"));
+            var pending = await SurvivorsAsync(sockets, 5);
+            Assert.Equal(5, balancer.Engine.Limits.PendingHandshakes.Count);
+            Assert.Equal(196, balancer.Engine.Limits.PendingHandshakes.Evicted);
+            await Deadline.UntilAsync(() => Rejected(balancer, CloseReason.HelloTimeout) == 196, because: "every evicted session to finish and be counted");
+            Assert.Equal(0, Rejected(balancer, CloseReason.GlobalLimit));
+            Assert.Equal(sockets.Take(1).Concat(sockets.TakeLast(4)), pending); // and the newest
+
+            // The one that had started finishes its hello: routed.
+            Assert.False(Crowd.IsClosedByPeer(started));
+            await started.SendAllAsync(hello.AsMemory(20), Deadline.After());
+            Assert.Equal("acme", await started.ReadLineAsync(Deadline.After()));
+
+            // And an honest newcomer always gets through, at the cost of a silent one.
+            using var next = await Crowd.ArriveAsync(balancer.EndPoint(), 1, hello: hello);
             Assert.Single(next.Admitted);
-            Assert.Equal(1, backend.Total);
+            Assert.Equal(2, backend.Total);
         }
         finally
         {

@@ -43,19 +43,33 @@ public class AdmissionTests
     }
 
     [Fact]
-    public void Pending_handshakes_are_refused_per_ip_then_in_total_and_leaving_frees_the_slot()
+    public void Pending_handshakes_are_refused_per_ip_and_in_total_the_least_advanced_old_one_makes_way()
     {
         var config = new GlobalConfig { MaxPendingHandshakes = 2, MaxPendingHandshakesPerIp = 1 };
+        var (a, b, c) = (new FakePending(10), new FakePending(3), new FakePending(0));
         var first = new Admission(_global, Client);
-        Assert.Equal(CloseReason.None, first.EnterHandshake(config));
-        Assert.Equal(CloseReason.PerIpLimit, new Admission(_global, Client).EnterHandshake(config));
-        Assert.Equal(CloseReason.None, new Admission(_global, IPAddress.Parse("192.0.2.8")).EnterHandshake(config));
-        Assert.Equal(CloseReason.GlobalLimit, new Admission(_global, IPAddress.Parse("192.0.2.9")).EnterHandshake(config));
+        Assert.Equal(CloseReason.None, first.EnterHandshake(config, a));
+        Assert.Equal(CloseReason.PerIpLimit, new Admission(_global, Client).EnterHandshake(config, new FakePending(0)));
+        Assert.Equal(CloseReason.None, new Admission(_global, IPAddress.Parse("192.0.2.8")).EnterHandshake(config, b));
+
+        // Full: a third address is let in and the one with the least hello so far is evicted.
+        Assert.Equal(CloseReason.None, new Admission(_global, IPAddress.Parse("192.0.2.9")).EnterHandshake(config, c));
+        Assert.Equal((false, true, false), (a.Evicted, b.Evicted, c.Evicted));
+        Assert.Equal(2, _global.PendingHandshakes.Count);
 
         first.LeaveHandshake();
 
         Assert.Equal(1, _global.PendingHandshakes.Count);
-        Assert.Equal(CloseReason.None, new Admission(_global, Client).EnterHandshake(config));
+        Assert.Equal(CloseReason.None, new Admission(_global, Client).EnterHandshake(config, new FakePending(0)));
+    }
+
+    private sealed class FakePending(long progress) : IPendingHandshake
+    {
+        public bool Evicted { get; private set; }
+
+        public long HelloProgress => progress;
+
+        public void Evict() => Evicted = true;
     }
 
     [Fact]
@@ -98,7 +112,7 @@ public class AdmissionTests
         var tenant = Tenant(maxConnections: 1);
         var admission = new Admission(_global, Client);
         Assert.Equal(CloseReason.None, admission.EnterProcess(config));
-        Assert.Equal(CloseReason.None, admission.EnterHandshake(config));
+        Assert.Equal(CloseReason.None, admission.EnterHandshake(config, new FakePending(0)));
         Assert.Equal(CloseReason.None, admission.EnterTenant(tenant, _time));
 
         admission.ReleaseAll();
