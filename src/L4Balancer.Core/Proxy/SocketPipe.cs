@@ -45,6 +45,7 @@ internal sealed class SocketPipe
     {
         var writer = _input.Writer;
         var mayHaveMore = false;
+        Exception? aborted = null;
         try
         {
             while (true)
@@ -70,6 +71,7 @@ internal sealed class SocketPipe
                 {
                     if (WasReset())
                     {
+                        aborted = new RelayAbortedException();
                         _owner.OnPeerFailed(Side);
                         break;
                     }
@@ -84,23 +86,31 @@ internal sealed class SocketPipe
                 _owner.OnActivity();
 
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
+                if (flush.IsCanceled)
                 {
+                    aborted = new RelayAbortedException(); // the session aborted
                     break;
+                }
+
+                if (flush.IsCompleted)
+                {
+                    break; // the reader is gone: nobody to tell
                 }
             }
         }
         catch (SocketException)
         {
+            aborted = new RelayAbortedException();
             _owner.OnPeerFailed(Side);
         }
         catch (ObjectDisposedException)
         {
             // The session closed this socket (abort, idle timeout, drain): its reason is already set.
+            aborted = new RelayAbortedException();
         }
         finally
         {
-            await writer.CompleteAsync().ConfigureAwait(false);
+            await writer.CompleteAsync(aborted).ConfigureAwait(false);
         }
     }
 
@@ -204,6 +214,10 @@ internal sealed class SocketPipe
         catch (ObjectDisposedException)
         {
             // Closed by the session; reason already recorded.
+        }
+        catch (RelayAbortedException)
+        {
+            // The source side was reset or closed: the session's abort decides how this socket closes.
         }
         catch (OperationCanceledException)
         {

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using L4Balancer.Core.Proxy;
+using L4Balancer.IntegrationTests.Infrastructure;
+using L4Balancer.IntegrationTests.Limits;
+
+namespace L4Balancer.IntegrationTests.Proxy;
+
+/// <summary>
+/// Issue 11, defect 1: a connection rejected after 64 KiB or more of its bytes were buffered never
+/// finished (the receive loop waited in FlushAsync above the pause threshold for a reader that never
+/// came, while the rejection waited for the receive loop): no access record, slots kept for good.
+/// Each case here sends more than the pause threshold at once and then checks that every session
+/// ends, is logged and gives its slots back, and that the address it came from is served again.
+/// </summary>
+public class RejectedAfterBufferingTests
+{
+    private const int Clients = 30;
+    private static readonly IPAddress Junk = IPAddress.Parse("127.0.0.4");
+
+    private static async Task SendAndAwaitCloseAsync(IPEndPoint target, byte[] payload, CancellationToken deadline)
+    {
+        using var socket = await SocketExtensions.ConnectToAsync(target, Junk, deadline);
+        try
+        {
+            await socket.SendAllAsync(payload, deadline);
+        }
+        catch (SocketException)
+        {
+            // The balancer may reset before it has read all of it: that is a close too.
+        }
+
+        await socket.WaitForCloseAsync(deadline);
+    }
+
+    private static async Task AssertEverySessionEndedAsync(BalancerHarness balancer, string end, int count)
+    {
+        await Slots.AssertAllReleasedAsync(balancer);
+        var records = balancer.AccessLog.Where(r => r.Contains($"end={end}", StringComparison.Ordinal)).ToList();
+        Assert.True(records.Count == count, $"{records.Count} of {count} records say end={end}:\n{string.Join("\n", balancer.AccessLog)}");
+    }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("hello_claiming_80_KiB")]
+    public async Task Sni_listener_rejecting_100_KiB_sent_at_once_finishes_every_session_and_returns_the_address_its_slots(string kind)
+    {
+        await using var backend = TestBackend.Named("acme");
+        var config = LimitConfigs.Sni(new Dictionary<string, TestBackend> { ["acme"] = backend },
+            global: g => g with { MaxConnectionsPerIp = Clients + 10 });
+        await using var balancer = await BalancerHarness.StartAsync(config);
+        var payload = new byte[100 * 1024];
+        new Random(11).NextBytes(payload);
+        if (kind == "plain")
+        {
+            payload[0] = (byte)'G'; // not a handshake record
+        }
+        else
+        {
+            // A handshake record whose ClientHello header claims 80 KiB, followed by junk.
+            byte[] header = [0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x01, 0x40, 0x00];
+            header.CopyTo(payload, 0);
+        }
+
+        var deadline = Deadline.After();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => SendAndAwaitCloseAsync(balancer.EndPoint(), payload, deadline)));
+
+        await AssertEverySessionEndedAsync(balancer, "not_tls", Clients);
+        Assert.Equal(Clients, balancer.Engine.Rejections.Get(TestConfigs.ListenerName, "", CloseReason.NotTls));
+
+        // The per-IP slots came back: that address is served again, up to its limit.
+        using var good = await Crowd.ArriveAsync(balancer.EndPoint(), Clients + 10, Junk, LimitConfigs.Hello("acme"));
+        Assert.Equal(Clients + 10, good.Admitted.Count);
+    }
+
+    [Fact]
+    public async Task Port_listener_whose_backend_connect_times_out_while_the_client_sends_100_KiB_finishes_every_session()
+    {
+        await using var blackhole = Blackhole.Start();
+        var config = TestConfigs.PortRouted([TestConfigs.Backend(blackhole.EndPoint)],
+            tenant: t => t with { Retries = 0 },
+            global: g => g with { ConnectTimeout = TimeSpan.FromMilliseconds(300), MaxConnectionsPerIp = 10 });
+        await using var balancer = await BalancerHarness.StartAsync(config);
+        var payload = new byte[100 * 1024];
+
+        var deadline = Deadline.After();
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => SendAndAwaitCloseAsync(balancer.EndPoint(), payload, deadline)));
+
+        await AssertEverySessionEndedAsync(balancer, "no_backend", 10);
+        Assert.Equal(0, balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().ActiveConnections);
+    }
+}
