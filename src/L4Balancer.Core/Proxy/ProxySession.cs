@@ -596,35 +596,45 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             ProxyLog.SessionFaulted(_context.Logger, Id, ex);
         }
 
-        var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
-        if (Backend is { } backend)
+        try
         {
-            backend.Release();
-            Tenant!.Counters.Finished();
+            var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
+            if (Backend is { } backend)
+            {
+                backend.Release();
+                Tenant!.Counters.Finished();
 
-            // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).
-            _bytesPublished = true;
-            Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
-            _context.Metrics.RecordSession(Tenant, elapsed);
+                // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).
+                _bytesPublished = true;
+                Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
+                _context.Metrics.RecordSession(Tenant, elapsed);
+            }
+
+            if (_snapshot.Config.Global.AccessLog && _context.AccessLogger.IsEnabled(LogLevel.Information))
+            {
+                AccessLog.Connection(
+                    _context.AccessLogger,
+                    Id,
+                    _route.Name,
+                    Tenant?.Name ?? "-",
+                    ClientEndPoint?.ToString() ?? "-",
+                    ServerName ?? "-",
+                    Backend?.Address ?? "-",
+                    BytesClientToBackend,
+                    BytesBackendToClient,
+                    Math.Round(elapsed.TotalMilliseconds, 3),
+                    Reason.ToWireName());
+            }
         }
-
-        if (_snapshot.Config.Global.AccessLog && _context.AccessLogger.IsEnabled(LogLevel.Information))
+        catch (Exception ex)
         {
-            AccessLog.Connection(
-                _context.AccessLogger,
-                Id,
-                _route.Name,
-                Tenant?.Name ?? "-",
-                ClientEndPoint?.ToString() ?? "-",
-                ServerName ?? "-",
-                Backend?.Address ?? "-",
-                BytesClientToBackend,
-                BytesBackendToClient,
-                Math.Round(elapsed.TotalMilliseconds, 3),
-                Reason.ToWireName());
+            // Accounting must not keep a session registered (a drain would wait on it for good).
+            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
         }
-
-        // Last: a drain waits for the registry to empty, and by then every record must be written.
-        _context.Registry.Remove(this);
+        finally
+        {
+            // Last: a drain waits for the registry to empty, and by then every record must be written.
+            _context.Registry.Remove(this);
+        }
     }
 }

@@ -89,4 +89,46 @@ public class RejectedAfterBufferingTests
         await AssertEverySessionEndedAsync(balancer, "no_backend", 10);
         Assert.Equal(0, balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().ActiveConnections);
     }
+
+    [Fact]
+    public async Task Sni_listener_whose_backend_connect_times_out_while_the_client_sends_a_hello_and_100_KiB_finishes_every_session()
+    {
+        await using var blackhole = Blackhole.Start();
+        await using var unused = TestBackend.Named("acme");
+        var config = LimitConfigs.Sni(new Dictionary<string, TestBackend> { ["acme"] = unused },
+            global: g => g with { ConnectTimeout = TimeSpan.FromMilliseconds(300) },
+            tenant: t => t with { Retries = 0, Backends = [TestConfigs.Backend(blackhole.EndPoint)] });
+        await using var balancer = await BalancerHarness.StartAsync(config);
+        byte[] payload = [.. LimitConfigs.Hello("acme"), .. new byte[100 * 1024]];
+
+        var deadline = Deadline.After();
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => SendAndAwaitCloseAsync(balancer.EndPoint(), payload, deadline)));
+
+        await AssertEverySessionEndedAsync(balancer, "no_backend", 10);
+    }
+
+    [Fact]
+    public async Task A_drain_while_connects_hang_and_100_KiB_wait_ends_every_session_at_once()
+    {
+        await using var blackhole = Blackhole.Start();
+        var config = TestConfigs.PortRouted([TestConfigs.Backend(blackhole.EndPoint)],
+            global: g => g with { ConnectTimeout = TimeSpan.FromMinutes(5), DrainTimeout = TimeSpan.FromMilliseconds(100) });
+        await using var balancer = await BalancerHarness.StartAsync(config);
+        var deadline = Deadline.After();
+        var clients = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => balancer.ConnectAsync()));
+        try
+        {
+            await Task.WhenAll(clients.Select(c => c.SendAllAsync(new byte[100 * 1024], deadline)));
+            await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Count(s => s.BytesClientToBackend >= 64 * 1024) == 10, because: "every session to buffer its client's bytes");
+
+            await balancer.Engine.StopAsync().WaitAsync(deadline);
+
+            Assert.Equal(0, balancer.Engine.Connections.Count);
+            Assert.Equal(10, balancer.AccessLog.Count(r => r.Contains("end=drained", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Array.ForEach(clients, c => c.Dispose());
+        }
+    }
 }
