@@ -30,6 +30,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "draining {Count} open connections for up to {Timeout}")]
     public static partial void Draining(ILogger logger, int count, TimeSpan timeout);
 
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "{Count} connections did not finish within 5 s of being closed (a bug: please report it)")]
+    public static partial void SessionsStuck(ILogger logger, int count);
+
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "drain timeout reached: closing {Count} connections")]
     public static partial void DrainTimedOut(ILogger logger, int count);
 }

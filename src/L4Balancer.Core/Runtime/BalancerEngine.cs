@@ -408,7 +408,9 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    // Give up waiting; the process is exiting.
+                    // Give up waiting; the process is exiting. Every path of a session ends once its
+                    // sockets are closed, so this is a bug worth a line, not a wait.
+                    ProxyLog.SessionsStuck(_logger, Connections.Count);
                 }
             }
         }
