@@ -112,6 +112,7 @@ public class SniListenerFuzzTests(ITestOutputHelper output)
                     {
                         failures.Enqueue($"probe {input.Index}: the reader and router say {Describe(expected)}, the probe was built for {probeTenant}");
                     }
+
                     var ending = ChooseEnding(input, expected, complete, plan);
                     var classStats = stats.GetOrAdd(input.Class, _ => new ClassStats());
                     Interlocked.Increment(ref classStats.Inputs);
@@ -162,7 +163,11 @@ public class SniListenerFuzzTests(ITestOutputHelper output)
             {
                 settled = false;
                 var left = balancer.Engine.Connections.Sessions.ToArray();
-                failures.Enqueue($"{left.Length} session(s) still open {SettleDeadline.TotalSeconds:F0} s after the last client closed");
+                var classesLeft = left
+                    .GroupBy(s => byClient.TryGetValue(s.ClientEndPoint?.ToString() ?? "", out var i) ? i.Class : "unknown")
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => $"{g.Key} {g.Count()} of {stats.GetValueOrDefault(g.Key)?.Inputs ?? 0}");
+                failures.Enqueue($"{left.Length} session(s) still open {SettleDeadline.TotalSeconds:F0} s after the last client closed; by class: {string.Join(", ", classesLeft)}");
                 foreach (var session in left.Take(10))
                 {
                     var client = session.ClientEndPoint?.ToString() ?? "?";
