@@ -15,8 +15,8 @@ namespace L4Balancer.LoadTest.Scenarios.Soak;
 /// (<see cref="SoakEnvironment"/>): rr on keep-alive connections and churn (a connection per request)
 /// through a port listener; long streams through an sni listener; slow-loris hellos (a byte every
 /// <c>--slowloris-interval</c>, from 127.0.0.3) the balancer must close at client_hello_timeout; and
-/// connections it must reject (from 127.0.0.4: to a tenant whose allow list excludes loopback, and
-/// plain HTTP to the sni listener, in turn). Every <c>--sample-interval</c> it reads the process's
+/// connections it must reject (from 127.0.0.4, in turn: to a tenant whose allow list excludes loopback,
+/// plain HTTP to the sni listener, 100 KiB of non-TLS bytes in one write to the sni listener). Every <c>--sample-interval</c> it reads the process's
 /// RSS and descriptor count; after every client has closed, the sessions still open.
 /// </summary>
 internal sealed class SoakRunner
@@ -24,6 +24,12 @@ internal sealed class SoakRunner
     private static readonly IPAddress SlowlorisSource = IPAddress.Parse("127.0.0.3");
     private static readonly IPAddress RejectSource = IPAddress.Parse("127.0.0.4");
     private static readonly byte[] PlainRequest = "GET / HTTP/1.1\r\nHost: soak\r\n\r\n"u8.ToArray();
+    /// <summary>
+    /// 100 KiB of non-TLS bytes in one write: more than the relay's 64 KiB pause threshold arrives
+    /// before the peek's verdict, the case issue 11 found leaving sessions open.
+    /// </summary>
+    private static readonly byte[] BigGarbage = CreateBigGarbage();
+
     private static readonly TimeSpan SettleDeadline = TimeSpan.FromSeconds(10);
 
     private readonly LoadTestOptions _options;
@@ -349,12 +355,17 @@ internal sealed class SoakRunner
         while (await Tick(timer, stop).ConfigureAwait(false))
         {
             Interlocked.Increment(ref _rejectsInFlight);
-            var target = n++ % 2 == 0 ? denied : tls;
+            var (target, payload) = (n++ % 3) switch
+            {
+                0 => (denied, PlainRequest),
+                1 => (tls, PlainRequest),
+                _ => (tls, BigGarbage),
+            };
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    await RejectOnceAsync(target).ConfigureAwait(false);
+                    await RejectOnceAsync(target, payload).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -369,7 +380,7 @@ internal sealed class SoakRunner
         }
     }
 
-    private async Task RejectOnceAsync(IPEndPoint target)
+    private async Task RejectOnceAsync(IPEndPoint target, byte[] payload)
     {
         var measured = _clock.InWindow(Clock.Now);
         SideLoad.Add(ref _rejected.Started, measured);
@@ -393,7 +404,7 @@ internal sealed class SoakRunner
             {
                 try
                 {
-                    await SocketIo.SendAllAsync(socket, PlainRequest, deadline.Token).ConfigureAwait(false);
+                    await SocketIo.SendAllAsync(socket, payload, deadline.Token).ConfigureAwait(false);
                 }
                 catch (SocketException)
                 {
@@ -423,6 +434,14 @@ internal sealed class SoakRunner
                 _rejected.Errors.Add(ErrorKind.Receive, SocketIo.Describe(e), measured);
             }
         }
+    }
+
+    private static byte[] CreateBigGarbage()
+    {
+        var bytes = new byte[100 * 1024];
+        new Random(100).NextBytes(bytes);
+        bytes[0] = (byte)'G'; // not a TLS record: not_tls on the first byte
+        return bytes;
     }
 
     private static async Task<bool> Tick(PeriodicTimer timer, CancellationToken stop)
