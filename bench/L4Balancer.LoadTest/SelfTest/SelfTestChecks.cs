@@ -82,7 +82,7 @@ internal sealed class SelfTestChecks(TextWriter output)
         Require(problems, r.ErrorsTotal == 0, $"{r.ErrorsTotal} errors");
         Require(problems, r.Samples.Count >= 5 && r.Samples.All(s => s.RssBytes > 0 && s.Descriptors > 0), $"{r.Samples.Count} samples, or one without RSS/descriptors");
         Require(problems, r.Rss.Samples >= 2 && r.Descriptors.DriftPercent is not null, "no drift computed");
-        Require(problems, r.SessionsOpenAtEnd == 0 && r.ConnectionsActiveAtEnd == 0, $"sessions open at the end: {r.SessionsOpenAtEnd}, active {r.ConnectionsActiveAtEnd}");
+        Require(problems, r.SessionsOpenAtEnd == 0 && r.ConnectionsActiveAtEnd == 0, $"balancer sessions still open after every client closed: connections_open {r.SessionsOpenAtEnd}, l4lb_connections_active {r.ConnectionsActiveAtEnd}");
         Require(problems, r.BalancerExitCode == 0, $"balancer exit code {r.BalancerExitCode}");
         Report(name, problems);
     }
