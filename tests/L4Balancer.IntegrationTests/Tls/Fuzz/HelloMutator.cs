@@ -72,7 +72,7 @@ internal static class HelloMutator
             "truncation" => Truncation(random),
             "duplicate_extension" => DuplicateExtension(random),
             "garbage" => Garbage(random),
-            "record_claims_64k" => RecordClaims64K(random),
+            "record_claims_64k" => RecordClaims64K(),
             "handshake_claims_80k" => HandshakeClaims80K(),
             "random_100k" => Random100K(random),
             _ => throw new ArgumentOutOfRangeException(nameof(@class), @class, null),
@@ -228,11 +228,10 @@ internal static class HelloMutator
     }
 
     /// <summary>A record header claiming 65 535 bytes (the most 16 bits say), then more than 64 KiB behind it.</summary>
-    private static byte[] RecordClaims64K(Random random)
+    private static byte[] RecordClaims64K()
     {
         var message = new ClientHelloBuilder { CipherSuiteCount = 20_000, MessageSize = 70 * 1024 }.BuildMessage();
         byte[] header = [0x16, 0x03, 0x01, 0xFF, 0xFF];
-        _ = random;
         return [.. header, .. message];
     }
 
