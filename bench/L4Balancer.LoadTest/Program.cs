@@ -1,5 +1,6 @@
 using L4Balancer.LoadTest.Cli;
 using L4Balancer.LoadTest.Scenarios;
+using L4Balancer.LoadTest.Scenarios.Soak;
 using L4Balancer.LoadTest.SelfTest;
 using L4Balancer.LoadTest.Server;
 
@@ -46,6 +47,14 @@ internal static class Program
         if (options.Pid is { } pid && !ProcessMemory.TryReadRss(pid, out _, out _))
         {
             Console.Error.WriteLine($"loadtest: --pid {pid}: cannot read /proc/{pid}/smaps_rollup or /proc/{pid}/status");
+            return ExitUsage;
+        }
+
+        if (options.Command == "soak" && SoakBalancer.Find(options.BalancerPath) is null)
+        {
+            Console.Error.WriteLine(options.BalancerPath is null
+                ? "loadtest: soak: no Release build of l4balancer found; run `dotnet build -c Release src/L4Balancer` or pass --balancer PATH"
+                : $"loadtest: soak: --balancer {options.BalancerPath}: no such file");
             return ExitUsage;
         }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using L4Balancer.LoadTest.Cli;
 using L4Balancer.LoadTest.Reporting;
 using L4Balancer.LoadTest.Scenarios;
+using L4Balancer.LoadTest.Scenarios.Soak;
 using L4Balancer.LoadTest.Stats;
 using L4Balancer.LoadTest.Timing;
 
@@ -20,14 +21,17 @@ internal static class ScenarioHost
     public static async Task<RunReport> RunAsync(LoadTestOptions o, TextWriter table)
     {
         var started = DateTimeOffset.UtcNow;
+
+        // soak stands up its balancer and backends before the clock starts.
+        await using var soakEnvironment = o.Command == "soak" ? await SoakEnvironment.StartAsync(o).ConfigureAwait(false) : null;
         using var clock = o.Command == "idle"
             ? new RunClock(TimeSpan.Zero, IdleRunner.Budget(o), o.Grace)
             : new RunClock(o.Warmup, o.Duration, o.Grace);
         var meter = new GeneratorMeter();
         Func<double, string> progress;
         Func<Task<RunReport>> run;
-        RunReport Report(RrResult? rr = null, ChurnResult? churn = null, BulkResult? bulk = null, IdleResult? idle = null, NeighboursResult? neighbours = null) =>
-            new(o.Command, o.Target?.ToString(), o.TargetB?.ToString(), started, Settings(o), MachineInfo.Current(), meter.Result, rr, churn, bulk, idle, neighbours);
+        RunReport Report(RrResult? rr = null, ChurnResult? churn = null, BulkResult? bulk = null, IdleResult? idle = null, NeighboursResult? neighbours = null, SoakResult? soak = null) =>
+            new(o.Command, (o.Target ?? soakEnvironment?.Balancer.Listeners[SoakBalancer.PlainListener])?.ToString(), o.TargetB?.ToString(), started, Settings(o), MachineInfo.Current(), meter.Result, rr, churn, bulk, idle, neighbours, soak);
 
         switch (o.Command)
         {
@@ -62,6 +66,11 @@ internal static class ScenarioHost
                 progress = neighbours.Progress;
                 run = async () => Report(neighbours: await neighbours.RunAsync().ConfigureAwait(false));
                 break;
+            case "soak":
+                var soak = new SoakRunner(o, soakEnvironment!, clock);
+                progress = soak.Progress;
+                run = async () => Report(soak: await soak.RunAsync().ConfigureAwait(false));
+                break;
             default:
                 throw new ArgumentException($"not a scenario: {o.Command}", nameof(o));
         }
@@ -69,7 +78,8 @@ internal static class ScenarioHost
         using var progressStop = new CancellationTokenSource();
         var printer = ProgressPrinter.RunAsync(clock, progress, o.Quiet, progressStop.Token);
         var window = o.Command == "idle" ? Task.CompletedTask : meter.MeasureWindowAsync(clock);
-        var limit = Clock.Until(clock.HardDeadline) + Backstop;
+        // soak also waits for the balancer's sessions to close and for the balancer to stop.
+        var limit = Clock.Until(clock.HardDeadline) + Backstop + (o.Command == "soak" ? TimeSpan.FromSeconds(30) : TimeSpan.Zero);
         RunReport report;
         try
         {
@@ -99,13 +109,13 @@ internal static class ScenarioHost
         o.Grace.TotalSeconds,
         o.Timeout.TotalSeconds,
         o.Connections,
-        o.Command is "rr" or "churn" or "neighbours" ? o.Rate : 0,
+        o.Command is "rr" or "churn" or "neighbours" or "soak" ? o.Rate : 0,
         o.IsHttp ? "http" : $"fixed:{o.ResponseBytes}",
         Escape(o.Request),
         o.Command == "bulk" ? o.Mode.ToString().ToLowerInvariant() : null,
         o.Pid,
         o.Command == "neighbours" ? o.FloodConnections : null,
-        o.Command == "neighbours" ? o.Slowloris : null,
+        o.Command is "neighbours" or "soak" ? o.Slowloris : null,
         o.Command == "neighbours" ? o.SourceA?.ToString() : null,
         Program.InlineCompletionsEnabled);
 

@@ -39,6 +39,29 @@ internal sealed class LoadTestOptions
     /// <summary>neighbours: the local address tenant A's flood and slowloris connect from (default: any).</summary>
     public IPAddress? SourceA { get; set; }
 
+    /// <summary>soak: the l4balancer executable to start (default: the Release build of src/L4Balancer in this checkout).</summary>
+    public string? BalancerPath { get; set; }
+
+    /// <summary>soak: keep the generated config and the balancer's log after the run (selftest does not).</summary>
+    public bool KeepSoakFiles { get; set; } = true;
+
+    /// <summary>soak: how often the balancer's RSS and descriptors are sampled.</summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>soak: new connections per second of the churn load (one request each).</summary>
+    public double ChurnRate { get; set; } = 50;
+
+    /// <summary>soak: long streams open at a time, each paced over <see cref="StreamDuration"/>.</summary>
+    public int Streams { get; set; } = 4;
+
+    public TimeSpan StreamDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>soak: the slow-loris hellos send one byte this often.</summary>
+    public TimeSpan SlowlorisInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>soak: connections per second that the balancer must reject (ip_denied, not_tls, in turn).</summary>
+    public double RejectRate { get; set; } = 10;
+
     public string? JsonPath { get; set; }
     public bool Quiet { get; set; }
     public bool AllowRemote { get; set; }

@@ -9,7 +9,7 @@ namespace L4Balancer.LoadTest.Cli;
 /// <summary><c>COMMAND --name value</c> (or <c>--name=value</c>); unknown options are errors, not ignored.</summary>
 internal static class OptionParser
 {
-    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "selftest", "serve"];
+    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "soak", "selftest", "serve"];
     private static readonly HashSet<string> Flags = ["--quiet", "--allow-remote"];
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out LoadTestOptions? options, [NotNullWhen(false)] out string? error)
@@ -68,15 +68,23 @@ internal static class OptionParser
                 "bulk" => 4,
                 "idle" => 1000,
                 "neighbours" => 8,
+                "soak" => 8,
                 _ => 32,
             },
             Rate = command switch
             {
                 "rr" => 1000,
                 "neighbours" => 500,
+                "soak" => 200,
                 _ => 0,
             },
         };
+        if (command == "soak")
+        {
+            o.Duration = TimeSpan.FromMinutes(10);
+            o.Slowloris = 4;
+        }
+
         if (command == "serve")
         {
             o.Duration = TimeSpan.FromSeconds(60);
@@ -166,6 +174,13 @@ internal static class OptionParser
 
                 o.Listen = listen;
                 return true;
+            case "--balancer": o.BalancerPath = value; return true;
+            case "--sample-interval": return TryDuration(name, value, v => o.SampleInterval = v, out error);
+            case "--stream-duration": return TryDuration(name, value, v => o.StreamDuration = v, out error);
+            case "--slowloris-interval": return TryDuration(name, value, v => o.SlowlorisInterval = v, out error);
+            case "--streams": return TryInt(name, value, 0, 1000, v => o.Streams = v, out error);
+            case "--churn-rate": return TryRate(name, value, v => o.ChurnRate = v, out error);
+            case "--reject-rate": return TryRate(name, value, v => o.RejectRate = v, out error);
             case "--json": o.JsonPath = value; return true;
             case "--quiet": o.Quiet = value != "false"; return true;
             case "--allow-remote": o.AllowRemote = value != "false"; return true;
@@ -189,6 +204,11 @@ internal static class OptionParser
             options = o;
             error = null;
             return true;
+        }
+
+        if (o.Command == "soak")
+        {
+            return ValidateSoak(o, out options, out error);
         }
 
         if (o.TargetText is null)
@@ -237,6 +257,41 @@ internal static class OptionParser
         }
 
         options = o;
+        error = null;
+        return true;
+    }
+
+    /// <summary>soak starts its own balancer and backends on loopback: it takes no --target.</summary>
+    private static bool ValidateSoak(LoadTestOptions o, [NotNullWhen(true)] out LoadTestOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        options = null;
+        error = o.TargetText is not null ? "soak starts its own balancer: it takes no --target"
+            : o.Duration <= TimeSpan.Zero ? "--duration must be more than 0"
+            : o.SampleInterval < TimeSpan.FromMilliseconds(100) ? "--sample-interval must be at least 100ms"
+            : o.Duration < o.SampleInterval * 5 ? $"--duration must cover at least 5 samples of --sample-interval {DurationParser.Format(o.SampleInterval)}"
+            : o.Slowloris > 60 ? "--slowloris must be at most 60 (they share one source address, and the balancer's default max_pending_handshakes_per_ip is 64)"
+            : o.SlowlorisInterval <= TimeSpan.Zero ? "--slowloris-interval must be more than 0"
+            : o.StreamDuration < TimeSpan.FromMilliseconds(250) ? "--stream-duration must be at least 250ms"
+            : o.Rate > 0 && o.Rate < o.Connections / o.Duration.TotalSeconds ? $"--rate {o.Rate} gives some of the {o.Connections} connections no request; lower --connections"
+            : null;
+        if (error is not null)
+        {
+            return false;
+        }
+
+        options = o;
+        return true;
+    }
+
+    private static bool TryRate(string name, string value, Action<double> set, [NotNullWhen(false)] out string? error)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || rate < 0 || rate > 100_000 || double.IsNaN(rate))
+        {
+            error = $"{name} \"{value}\" must be a number from 0 to 100000 (per second)";
+            return false;
+        }
+
+        set(rate);
         error = null;
         return true;
     }

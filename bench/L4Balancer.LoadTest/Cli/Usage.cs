@@ -13,6 +13,10 @@ internal static class Usage
           idle        open --connections connections, one request each, hold them; RSS of --pid
           neighbours  flood --target (tenant A) with connections and slowloris while
                       rr runs against --target-b (tenant B)
+          soak        starts l4balancer (Release build) with a generated config and in-process
+                      backends, runs a mix (rr, churn, long streams, slow-loris hellos, rejected
+                      connections) for --duration (default 10m); samples its RSS and descriptors,
+                      reports drift after warm-up and the sessions left open at the end
           selftest    every scenario for 2 s against an in-process server; exit 0 or 1
           serve       a trivial server: --listen IP:PORT --kind http|echo|discard for --duration
 
@@ -38,6 +42,10 @@ internal static class Usage
           neighbours:  --target-b HOST:PORT   --flood-connections 64   --slowloris 0
                        --source-a IP (A connects from this local address, e.g. 127.0.0.2, so a
                        per-IP limit on A's address does not also count B's connections)
+          soak:        --balancer PATH (default src/L4Balancer/bin/Release/net10.0/l4balancer)
+                       --sample-interval 5s   --connections 8 --rate 200 (rr)   --churn-rate 50
+                       --streams 4 --stream-duration 10s   --slowloris 4 --slowloris-interval 2s
+                       --reject-rate 10
           serve:       --listen IP:PORT   --kind http|echo|discard   --duration 60s
 
         output: a progress line per second on stderr, the final table on stdout, --json FILE.

@@ -13,4 +13,5 @@ internal sealed record RunReport(
     ChurnResult? Churn = null,
     BulkResult? Bulk = null,
     IdleResult? Idle = null,
-    NeighboursResult? Neighbours = null);
+    NeighboursResult? Neighbours = null,
+    SoakResult? Soak = null);

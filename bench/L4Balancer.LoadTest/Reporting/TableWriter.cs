@@ -10,7 +10,7 @@ internal sealed class TableWriter(TextWriter output)
     public void Write(RunReport report)
     {
         var s = report.Settings;
-        var rate = report.Scenario is "rr" or "churn" or "neighbours"
+        var rate = report.Scenario is "rr" or "churn" or "neighbours" or "soak"
             ? s.Rate > 0 ? $"  rate {s.Rate.ToString("0.##", Invariant)}/s" : "  rate closed loop"
             : "";
         var duration = report.Scenario == "idle" ? "hold" : "duration";
@@ -66,10 +66,81 @@ internal sealed class TableWriter(TextWriter output)
             Row(["slowloris", "opened", "closed by peer", "open at end"], [a.Slowloris, a.SlowlorisOpened, a.SlowlorisClosedByPeer, a.SlowlorisOpenAtEnd]);
         }
 
+        if (report.Soak is { } soak)
+        {
+            WriteSoak(soak);
+            operations = soak.Rr.Requests + soak.Churn.Connections;
+        }
+
         var g = report.Generator;
         var perOperation = operations > 0 ? $" ({((double)g.AllocatedBytes / operations).ToString("0.#", Invariant)} B per operation)" : "";
         Line($"generator: {g.CpuCores.ToString("0.00", Invariant)} of {g.MachineCores} cores, {g.AllocatedBytes.ToString(Invariant)} B allocated{perOperation}, GCs gen0/1/2 {g.Gen0}/{g.Gen1}/{g.Gen2}");
     }
+
+    private void WriteSoak(SoakResult soak)
+    {
+        Line($"balancer {soak.Balancer} (pid {soak.Pid}); config and log in {soak.WorkDirectory}");
+        Line($"run {Format(soak.RunSeconds)}s, samples every {Format(soak.SampleIntervalSeconds)}s, client_hello_timeout {Format(soak.ClientHelloTimeoutSeconds)}s");
+        Line("-- rr (keep-alive connections, port listener)");
+        WriteRr(soak.Rr);
+        Line("-- churn (a new connection per request)");
+        Row(["connections", "target/s", "achieved/s", "behind", "errors"], [soak.Churn.Connections, soak.Churn.TargetRate, soak.Churn.ConnectionsPerSecond, soak.Churn.Behind, soak.Churn.Errors.Total]);
+        LatencyHeader();
+        LatencyRow("connect", soak.Churn.Connect);
+        LatencyRow("request (from intended)", soak.Churn.Request);
+        Errors(soak.Churn.Errors);
+        Line("-- streams (sni listener), slow-loris hellos (127.0.0.3), connections to reject (127.0.0.4)");
+        Line($"{"load",-12}{"started",10}{"as expected",13}{"per s",10}{"bytes",14}{"errors",8}");
+        foreach (var side in soak.SideLoads)
+        {
+            Line($"{side.Name,-12}{side.Started,10}{side.AsExpected,13}{Format(side.PerSecond),10}{side.Bytes,14}{side.Errors.Total,8}");
+        }
+
+        foreach (var side in soak.SideLoads.Where(s => s.Errors.Total > 0 || s.Errors.Warmup > 0))
+        {
+            Line($"{side.Name}:");
+            Errors(side.Errors);
+        }
+
+        Line($"-- balancer process, after warm-up (the first {ResourceSummary.WarmupShare:P0} of the run); drift = median of the last 3 samples against the first 3");
+        Line($"{"resource",-12}{"samples",8}{"from s",8}{"min",14}{"max",14}{"first",14}{"last",14}{"drift %",9}{"within ±5 %",13}");
+        ResourceRow("rss bytes", soak.Rss);
+        ResourceRow("descriptors", soak.Descriptors);
+        if (soak.Samples.Count <= 40)
+        {
+            Line("samples (s rss_MiB fds open): " + string.Join("  ", soak.Samples.Select(s =>
+                $"{Format(Math.Round(s.Seconds))} {(s.RssBytes is { } r ? Format(Math.Round(r / 1048576.0, 1)) : "-")} {s.Descriptors?.ToString(Invariant) ?? "-"} {s.ConnectionsOpen?.ToString(Invariant) ?? "-"}")));
+        }
+
+        Line($"sessions left open after every client closed: connections_open {Text(soak.SessionsOpenAtEnd)}, l4lb_connections_active {Text(soak.ConnectionsActiveAtEnd)} (target 0)");
+        Line("rejections counted by the balancer: " + (soak.BalancerRejections.Count == 0 ? "none" : string.Join(", ", soak.BalancerRejections.Select(r => $"{r.Key} {r.Value}"))));
+        Line($"balancer exit code after SIGTERM: {Text(soak.BalancerExitCode)}");
+        var all = new[] { soak.Rr.Errors, soak.Churn.Errors }.Concat(soak.SideLoads.Select(s => s.Errors)).ToArray();
+        Line($"errors by kind, all loads: total {all.Sum(e => e.Total)} (connect {all.Sum(e => e.Connect)}, timeout {all.Sum(e => e.Timeout)}, send {all.Sum(e => e.Send)}, receive {all.Sum(e => e.Receive)}, "
+            + $"eof {all.Sum(e => e.Eof)}, protocol {all.Sum(e => e.Protocol)}, status {all.Sum(e => e.Status)}); during warmup {all.Sum(e => e.Warmup)}");
+        if (soak.Note is not null)
+        {
+            Line($"note: {soak.Note}");
+        }
+
+        var targets = new List<string>
+        {
+            soak.ErrorsTotal == 0 ? "errors 0: met" : $"errors {soak.ErrorsTotal}: NOT MET",
+            soak.Rss.WithinTarget switch { true => "rss drift: met", false => "rss drift: NOT MET", null => "rss drift: too few samples" },
+            soak.Descriptors.WithinTarget switch { true => "descriptor drift: met", false => "descriptor drift: NOT MET", null => "descriptor drift: too few samples" },
+            soak.SessionsOpenAtEnd == 0 && soak.ConnectionsActiveAtEnd == 0 ? "sessions open at end 0: met" : "sessions open at end: NOT MET",
+        };
+        Line("targets: " + string.Join("; ", targets));
+    }
+
+    private void ResourceRow(string name, ResourceSummary r) =>
+        Line($"{name,-12}{r.Samples,8}{Format(r.FromSeconds),8}{Text(r.Min),14}{Text(r.Max),14}{Text(r.First),14}{Text(r.Last),14}{Text(r.DriftPercent),9}{(r.WithinTarget is { } w ? w ? "yes" : "NO" : "-"),13}");
+
+    private static string Text(double? value) => value is { } v ? Format(v) : "-";
+
+    private static string Text(long? value) => value?.ToString(Invariant) ?? "-";
+
+    private static string Text(int? value) => value?.ToString(Invariant) ?? "-";
 
     private void WriteRr(RrResult rr)
     {

@@ -58,6 +58,36 @@ internal static class SelfTestCommand
         neighbours.Slowloris = 8;
         checks.Neighbours("neighbours", (await RunAsync(neighbours).ConfigureAwait(false)).Neighbours!, 500);
 
+        checks.SoakArithmetic();
+        if (Scenarios.Soak.SoakBalancer.Find(null) is null)
+        {
+            checks.Skip("soak 4 s", "no Release build of l4balancer (dotnet build -c Release src/L4Balancer)");
+        }
+        else
+        {
+            var soak = new LoadTestOptions
+            {
+                Command = "soak",
+                Request = RequestText.KeepAliveGet,
+                Connections = 4,
+                Rate = 200,
+                ChurnRate = 20,
+                Streams = 2,
+                StreamDuration = TimeSpan.FromSeconds(1),
+                Slowloris = 2,
+                SlowlorisInterval = TimeSpan.FromMilliseconds(500),
+                RejectRate = 10,
+                SampleInterval = TimeSpan.FromMilliseconds(500),
+                Duration = TimeSpan.FromSeconds(4),
+                Warmup = TimeSpan.FromMilliseconds(500),
+                Grace = TimeSpan.FromSeconds(1),
+                Timeout = TimeSpan.FromSeconds(2),
+                Quiet = true,
+                KeepSoakFiles = false,
+            };
+            checks.Soak("soak 4 s (l4balancer Release build)", (await RunAsync(soak).ConfigureAwait(false)).Soak!);
+        }
+
         // The ceiling: closed loop, as many 16-byte request/responses as the generator and the
         // in-process echo server manage together (same process, same 2 cores: a lower bound for
         // the generator alone).
