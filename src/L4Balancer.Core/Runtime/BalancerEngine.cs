@@ -17,6 +17,10 @@ namespace L4Balancer.Core.Runtime;
 /// </summary>
 internal sealed class BalancerEngine : IAsyncDisposable
 {
+    // `prlimit --pid` changes a running process's limit without telling it; getrlimit once a second
+    // costs nothing and lets the budget follow within a second.
+    private static readonly TimeSpan DescriptorCheckInterval = TimeSpan.FromSeconds(1);
+
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly Random? _random;
@@ -24,17 +28,26 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
+    private readonly Func<long?>? _descriptorLimit;
+    private readonly Lock _descriptorLock = new();
+    private ITimer? _descriptorTimer;
     private RuntimeSnapshot? _current;
     private long _nextSessionId;
     private long _generation;
     private bool _stopped;
     private volatile bool _accepting;
 
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null)
+    /// <param name="descriptorLimit">
+    /// Reads the open-files soft limit (null: unknown) for the descriptor budget, which caps
+    /// <c>global.max_connections</c>; the host passes <see cref="DescriptorLimit.ReadSoft"/>. Without it
+    /// (engines run in-process by tests) only the configured limit applies.
+    /// </param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null)
     {
         _logger = loggerFactory.CreateLogger("L4Balancer.Engine");
         _timeProvider = timeProvider;
         _random = random;
+        _descriptorLimit = descriptorLimit;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
         Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics);
@@ -97,6 +110,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
             var bound = await BindAllAsync(config.Listeners, config.Global.Backlog).ConfigureAwait(false);
             State.Commit(snapshot);
             Publish(snapshot);
+            RefreshDescriptorBudget();
+            if (_descriptorLimit is not null)
+            {
+                _descriptorTimer = _timeProvider.CreateTimer(static s => ((BalancerEngine)s!).RefreshDescriptorBudget(), this, DescriptorCheckInterval, DescriptorCheckInterval);
+            }
+
             StartListeners(bound);
             _accepting = true;
             Health.Apply(snapshot.Tenants.Values);
@@ -183,6 +202,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             // Commit after the swap, not before: committing marks removed backends unavailable, and
             // the old snapshot, still serving until the swap, may have no other backend to offer.
             Publish(snapshot);
+            RefreshDescriptorBudget(); // listeners, backends and [admin] set the reserve
             LogBackendChanges(old, snapshot);
             State.Commit(snapshot);
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
@@ -228,6 +248,36 @@ internal sealed class BalancerEngine : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Recomputes the descriptor budget from the soft limit now and the serving config, and logs the
+    /// figures when they change (at start, after a reload that changes the reserve, and when the limit
+    /// of the running process is changed).
+    /// </summary>
+    private void RefreshDescriptorBudget()
+    {
+        if (_descriptorLimit is null || CurrentOrNull is not { } snapshot)
+        {
+            return;
+        }
+
+        lock (_descriptorLock)
+        {
+            if (_descriptorLimit() is not { } limit)
+            {
+                return;
+            }
+
+            var figures = DescriptorBudget.Compute(limit, snapshot.Config);
+            if (Limits.Descriptors.Update(figures))
+            {
+                var configured = snapshot.Config.Global.MaxConnections;
+                var capped = configured > figures.MaxConnections;
+                RuntimeLog.DescriptorBudget(_logger, capped ? LogLevel.Warning : LogLevel.Information, figures.Limit, figures.Reserved,
+                    Limits.Descriptors.Limit(configured), configured, capped ? ": the open-files limit allows fewer than configured" : "");
+            }
+        }
     }
 
     private void Publish(RuntimeSnapshot snapshot)
@@ -442,6 +492,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _accepting = false;
         await MarkStoppedAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
+        _descriptorTimer?.Dispose();
         Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);

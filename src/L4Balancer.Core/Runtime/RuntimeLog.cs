@@ -27,4 +27,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} back in rotation (undrained)")]
     public static partial void BackendUndrained(ILogger logger, string tenant, string backend);
+
+    [LoggerMessage(EventId = 4108, Message = "descriptor budget: nofile={Limit}, reserved={Reserved}, max_connections={MaxConnections} (configured {Configured}){Note}")]
+    public static partial void DescriptorBudget(ILogger logger, LogLevel level, long limit, int reserved, int maxConnections, int configured, string note);
 }
