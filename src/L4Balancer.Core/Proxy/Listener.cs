@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Net;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
@@ -12,14 +13,12 @@ namespace L4Balancer.Core.Proxy;
 /// </summary>
 internal sealed class Listener : IAsyncDisposable
 {
-    // EMFILE/ENFILE retry pause: without it a process at its fd limit spins on accept at 100 % CPU.
-    private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
-
     private readonly Socket _socket;
     private readonly Action<Socket, Listener> _onAccepted;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AcceptFailures _acceptFailures;
     private Task _acceptLoop = Task.CompletedTask;
     private bool _started;
 
@@ -30,6 +29,7 @@ internal sealed class Listener : IAsyncDisposable
         _onAccepted = onAccepted;
         _logger = logger;
         _timeProvider = timeProvider;
+        _acceptFailures = new AcceptFailures(timeProvider);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
@@ -98,10 +98,16 @@ internal sealed class Listener : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode);
+                // EMFILE/ENFILE at the open-files limit (the descriptor budget keeps us below it unless
+                // the limit is lowered under a running process) and the like: pause, never spin.
+                if (_acceptFailures.Failed() is > 0 and var count)
+                {
+                    ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);
+                }
+
                 try
                 {
-                    await Task.Delay(AcceptErrorPause, _timeProvider, _stopping.Token).ConfigureAwait(false);
+                    await Task.Delay(AcceptFailures.Pause, _timeProvider, _stopping.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -109,6 +115,11 @@ internal sealed class Listener : IAsyncDisposable
                 }
 
                 continue;
+            }
+
+            if (_acceptFailures.Failing)
+            {
+                ProxyLog.AcceptRecovered(_logger, Name, _acceptFailures.Recovered());
             }
 
             accepted.NoDelay = true;
