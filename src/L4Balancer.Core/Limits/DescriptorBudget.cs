@@ -10,8 +10,8 @@ namespace L4Balancer.Core.Limits;
 /// <list type="bullet">
 /// <item><see cref="RuntimeReserve"/> for the runtime and the host: 207 open on an idle Debug build
 /// after every admin route, a reload and a relayed connection (two per loaded assembly, epoll,
-/// pipes, stdio, inotify), leaving ~180 for assemblies loaded later, DNS at reload, and sockets
-/// accepted only to be refused;</item>
+/// pipes, stdio, inotify), plus the <see cref="SpareDescriptors.Count"/> spares, leaving ~175 for
+/// assemblies loaded later, DNS at reload, and sockets accepted only to be refused;</item>
 /// <item>one per listener (its listening socket);</item>
 /// <item>with <c>[admin]</c>, its listening socket and <see cref="AdminConnections"/>, the admin
 /// endpoint's connection bound;</item>
@@ -22,7 +22,7 @@ namespace L4Balancer.Core.Limits;
 /// </summary>
 internal sealed class DescriptorBudget
 {
-    public const int RuntimeReserve = 384;
+    public const int RuntimeReserve = 448;
 
     /// <summary>Concurrent connections the admin endpoint accepts (Kestrel's <c>MaxConcurrentConnections</c>).</summary>
     public const int AdminConnections = 64;

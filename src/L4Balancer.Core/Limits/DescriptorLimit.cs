@@ -38,6 +38,25 @@ internal static partial class DescriptorLimit
         return SetRLimit(RlimitNofile, in raised) == 0 ? (before, Clamp(limit.Maximum)) : (before, before);
     }
 
+    /// <summary>Descriptors open now (/proc/self/fd), or null if they cannot be counted (no descriptor left to open the directory, not Linux).</summary>
+    public static int? CountOpen()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            // Less one: the directory's own descriptor, open while it is listed.
+            return Directory.EnumerateFileSystemEntries("/proc/self/fd").Count() - 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static bool TryRead(out RLimit limit)
     {
         limit = default;

@@ -15,6 +15,7 @@ internal sealed class Listener : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly Action<Socket, Listener> _onAccepted;
+    private readonly Action _onOutOfDescriptors;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _stopping = new();
@@ -22,11 +23,12 @@ internal sealed class Listener : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private bool _started;
 
-    private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
+    private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
     {
         Config = config;
         _socket = socket;
         _onAccepted = onAccepted;
+        _onOutOfDescriptors = onOutOfDescriptors;
         _logger = logger;
         _timeProvider = timeProvider;
         _acceptFailures = new AcceptFailures(timeProvider);
@@ -41,7 +43,8 @@ internal sealed class Listener : IAsyncDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>Binds and listens; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
-    public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
+    /// <param name="onOutOfDescriptors">Called when accept fails with EMFILE/ENFILE (the engine releases its spare descriptors).</param>
+    public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
     {
         // "[::ffff:127.0.0.1]:80" names an IPv4 address; an IPv6 socket cannot bind it (EINVAL), so
         // bind the IPv4 address it stands for, as a backend address written that way is connected.
@@ -65,7 +68,7 @@ internal sealed class Listener : IAsyncDisposable
             throw;
         }
 
-        return new Listener(config, socket, onAccepted, logger, timeProvider);
+        return new Listener(config, socket, onAccepted, onOutOfDescriptors, logger, timeProvider);
     }
 
     public void Start()
@@ -100,6 +103,11 @@ internal sealed class Listener : IAsyncDisposable
             {
                 // EMFILE/ENFILE at the open-files limit (the descriptor budget keeps us below it unless
                 // the limit is lowered under a running process) and the like: pause, never spin.
+                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    _onOutOfDescriptors();
+                }
+
                 if (_acceptFailures.Failed() is > 0 and var count)
                 {
                     ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
@@ -29,6 +30,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
     private readonly Func<long?>? _descriptorLimit;
+    private readonly SpareDescriptors? _spares;
+    private (long Limit, int Connections)? _sparesReleasedAt;
     private readonly Lock _descriptorLock = new();
     private ITimer? _descriptorTimer;
     private RuntimeSnapshot? _current;
@@ -42,12 +45,14 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// <c>global.max_connections</c>; the host passes <see cref="DescriptorLimit.ReadSoft"/>. Without it
     /// (engines run in-process by tests) only the configured limit applies.
     /// </param>
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null)
+    /// <param name="spares">Descriptors to give up when an accept finds none left (the engine disposes them).</param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null)
     {
         _logger = loggerFactory.CreateLogger("L4Balancer.Engine");
         _timeProvider = timeProvider;
         _random = random;
         _descriptorLimit = descriptorLimit;
+        _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
         Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics);
@@ -269,6 +274,13 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 return;
             }
 
+            if (limit < Limits.Descriptors.Current?.Limit)
+            {
+                ReleaseSparesIfShort(limit);
+            }
+
+            TryRestoreSpares(limit);
+
             var figures = DescriptorBudget.Compute(limit, snapshot.Config);
             if (Limits.Descriptors.Update(figures))
             {
@@ -277,6 +289,73 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 RuntimeLog.DescriptorBudget(_logger, capped ? LogLevel.Warning : LogLevel.Information, figures.Limit, figures.Reserved,
                     Limits.Descriptors.Limit(configured), configured, capped ? ": the open-files limit allows fewer than configured" : "");
             }
+        }
+    }
+
+    /// <summary>
+    /// An accept found no descriptor left (EMFILE): give the spares up so the runtime can still create a
+    /// thread or load an assembly (see <see cref="SpareDescriptors"/>). Called by every accept loop, the
+    /// admin endpoint's too; only the first call after a restore releases anything.
+    /// </summary>
+    public void ReleaseSpareDescriptors()
+    {
+        lock (_descriptorLock)
+        {
+            if (_spares?.Release() != true)
+            {
+                return;
+            }
+
+            // Every descriptor was in use at this limit with these connections open.
+            _sparesReleasedAt = (_descriptorLimit?.Invoke() ?? 0, Connections.Count);
+        }
+
+        RuntimeLog.SparesReleased(_logger, SpareDescriptors.Count);
+    }
+
+    /// <summary>
+    /// The limit was lowered under the running process (<c>prlimit --pid</c>): if it leaves fewer than
+    /// two spares' worth free, or none at all, give the spares up now rather than wait for an accept to
+    /// hit EMFILE; the runtime may need a descriptor first (a new thread), and that would abort.
+    /// Counting /proc/self/fd costs a moment per thousand descriptors, so it is done only on a decrease.
+    /// </summary>
+    private void ReleaseSparesIfShort(long limit)
+    {
+        if (_spares is not { Held: true })
+        {
+            return;
+        }
+
+        var open = DescriptorLimit.CountOpen();
+        if (open + (2 * SpareDescriptors.Count) <= limit)
+        {
+            return;
+        }
+
+        if (_spares.Release())
+        {
+            _sparesReleasedAt = (limit, Connections.Count);
+            RuntimeLog.SparesReleasedForLowerLimit(_logger, limit, open?.ToString(CultureInfo.InvariantCulture) ?? "all", SpareDescriptors.Count);
+        }
+    }
+
+    /// <summary>
+    /// Takes the spares back once enough descriptors are free: the limit rose, or connections closed
+    /// (two descriptors each), by twice the spares since they were released, so that holding them
+    /// again still leaves as many free. Counted, not probed (see <see cref="SpareDescriptors"/>).
+    /// </summary>
+    private void TryRestoreSpares(long limit)
+    {
+        if (_spares is null || _sparesReleasedAt is not { } released)
+        {
+            return;
+        }
+
+        var freed = limit - released.Limit + (DescriptorBudget.DescriptorsPerConnection * (long)(released.Connections - Connections.Count));
+        if (freed >= 2 * SpareDescriptors.Count && _spares.TryRestore())
+        {
+            _sparesReleasedAt = null;
+            RuntimeLog.SparesRestored(_logger, SpareDescriptors.Count);
         }
     }
 
@@ -314,7 +393,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     {
         try
         {
-            return Listener.Bind(config, backlog, OnAccepted, _logger, _timeProvider);
+            return Listener.Bind(config, backlog, OnAccepted, ReleaseSpareDescriptors, _logger, _timeProvider);
         }
         catch (SocketException ex)
         {
@@ -493,6 +572,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         await MarkStoppedAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         _descriptorTimer?.Dispose();
+        _spares?.Dispose();
         Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);

@@ -18,15 +18,17 @@ internal sealed class AdminConnectionListener : IConnectionListener
 {
     private readonly Socket _socket;
     private readonly SocketConnectionContextFactory _contexts;
+    private readonly Action _onOutOfDescriptors;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly AcceptFailures _failures;
     private readonly CancellationTokenSource _unbinding = new();
 
-    public AdminConnectionListener(Socket socket, SocketConnectionContextFactory contexts, ILogger logger, TimeProvider timeProvider)
+    public AdminConnectionListener(Socket socket, SocketConnectionContextFactory contexts, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
     {
         _socket = socket;
         _contexts = contexts;
+        _onOutOfDescriptors = onOutOfDescriptors;
         _logger = logger;
         _timeProvider = timeProvider;
         _failures = new AcceptFailures(timeProvider);
@@ -57,6 +59,11 @@ internal sealed class AdminConnectionListener : IConnectionListener
             }
             catch (SocketException ex)
             {
+                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    _onOutOfDescriptors();
+                }
+
                 if (_failures.Failed() is > 0 and var count)
                 {
                     AdminLog.AcceptFailed(_logger, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);

@@ -12,7 +12,8 @@ namespace L4Balancer.Admin;
 /// (issue 11). Everything after accept is Kestrel's own: the connection is built by the public
 /// <see cref="SocketConnectionContextFactory"/>, as Kestrel's listener builds it.
 /// </summary>
-internal sealed class AdminConnectionListenerFactory(ILoggerFactory loggerFactory, TimeProvider timeProvider) : IConnectionListenerFactory
+/// <param name="onOutOfDescriptors">Called when accept fails with EMFILE/ENFILE (the engine releases its spare descriptors).</param>
+internal sealed class AdminConnectionListenerFactory(ILoggerFactory loggerFactory, TimeProvider timeProvider, Action onOutOfDescriptors) : IConnectionListenerFactory
 {
     // Kestrel's default listen backlog (SocketTransportOptions.Backlog).
     private const int Backlog = 512;
@@ -33,6 +34,6 @@ internal sealed class AdminConnectionListenerFactory(ILoggerFactory loggerFactor
 
         var logger = loggerFactory.CreateLogger(AdminLog.Category);
         var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
-        return ValueTask.FromResult<IConnectionListener>(new AdminConnectionListener(socket, contexts, logger, timeProvider));
+        return ValueTask.FromResult<IConnectionListener>(new AdminConnectionListener(socket, contexts, onOutOfDescriptors, logger, timeProvider));
     }
 }

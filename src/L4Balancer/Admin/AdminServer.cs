@@ -77,7 +77,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         // Our own accept loop instead of Kestrel's socket listener, which spins on EMFILE. Kestrel uses
         // the last IConnectionListenerFactory registered; removing the others leaves no doubt.
         builder.Services.RemoveAll<IConnectionListenerFactory>();
-        builder.Services.AddSingleton<IConnectionListenerFactory>(new AdminConnectionListenerFactory(_loggerFactory, _timeProvider));
+        builder.Services.AddSingleton<IConnectionListenerFactory>(new AdminConnectionListenerFactory(_loggerFactory, _timeProvider, _engine.ReleaseSpareDescriptors));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(_config.Listen);

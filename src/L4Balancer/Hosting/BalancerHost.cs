@@ -18,6 +18,7 @@ internal static class BalancerHost
     {
         // Before any socket exists: the descriptor budget is computed from the raised limit.
         var nofile = DescriptorLimit.RaiseSoftToHard();
+        var spares = OperatingSystem.IsLinux() ? SpareDescriptors.Open() : null;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         ConfigureLogging(builder.Logging, format);
 
@@ -33,7 +34,7 @@ internal static class BalancerHost
             o.ShutdownTimeout = ShutdownTimeoutFor(config);
         });
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft));
+        builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft, spares: spares));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
         builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
         builder.Services.AddSingleton<ConfigReloader>();

@@ -44,8 +44,8 @@ public class DescriptorBudgetTests
     {
         var config = ConfigTestHelper.Load(TwoListenersAdminThreeBackends);
 
-        // 384 runtime + 2 listeners + (1 admin socket + 64 admin connections) + 3 backends (the one shared by two tenants is probed twice).
-        Assert.Equal(384 + 2 + 65 + 3, DescriptorBudget.ReserveFor(config));
+        // 448 runtime (64 of them spares) + 2 listeners + (1 admin socket + 64 admin connections) + 3 backends (the one shared by two tenants is probed twice).
+        Assert.Equal(448 + 2 + 65 + 3, DescriptorBudget.ReserveFor(config));
         Assert.Equal(DescriptorBudget.RuntimeReserve + 1 + 1, DescriptorBudget.ReserveFor(new BalancerConfig
         {
             Listeners = [new ListenerConfig { Name = "a", Bind = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), Tenant = "t" }],
@@ -54,12 +54,12 @@ public class DescriptorBudgetTests
     }
 
     [Theory]
-    [InlineData(20_000L, 454, 9_773)]   // this machine's ulimit -n: (20000 - 454) / 2, rounded down
-    [InlineData(1_048_576L, 454, 524_061)] // the systemd unit's LimitNOFILE
-    [InlineData(1_000L, 454, 273)]
-    [InlineData(455L, 454, 1)]           // one descriptor left: still one connection, never 0 ("unlimited")
-    [InlineData(100L, 454, 1)]           // a limit below the reserve
-    [InlineData(long.MaxValue, 454, int.MaxValue)] // RLIM_INFINITY
+    [InlineData(20_000L, 518, 9_741)]   // this machine's ulimit -n: (20000 - 518) / 2
+    [InlineData(1_048_576L, 518, 524_029)] // the systemd unit's LimitNOFILE
+    [InlineData(1_000L, 518, 241)]
+    [InlineData(519L, 518, 1)]           // one descriptor left: still one connection, never 0 ("unlimited")
+    [InlineData(100L, 518, 1)]           // a limit below the reserve
+    [InlineData(long.MaxValue, 518, int.MaxValue)] // RLIM_INFINITY
     public void Connections_get_what_the_reserve_leaves_at_two_descriptors_each(long limit, int reserved, int maxConnections)
     {
         var figures = DescriptorBudget.Compute(limit, ConfigTestHelper.Load(TwoListenersAdminThreeBackends));
@@ -67,10 +67,10 @@ public class DescriptorBudgetTests
     }
 
     [Theory]
-    [InlineData(0, 9_773)]       // unlimited by config: the budget
-    [InlineData(50_000, 9_773)]  // more than the descriptors can hold: the budget
+    [InlineData(0, 9_741)]       // unlimited by config: the budget
+    [InlineData(50_000, 9_741)]  // more than the descriptors can hold: the budget
     [InlineData(500, 500)]       // a configured limit that fits stands
-    [InlineData(9_773, 9_773)]
+    [InlineData(9_741, 9_741)]
     public void The_effective_limit_is_the_configured_one_capped_by_the_budget(int configured, int effective)
     {
         var budget = new DescriptorBudget();
@@ -87,14 +87,14 @@ public class DescriptorBudgetTests
         Assert.True(budget.Update(DescriptorBudget.Compute(1000, config)));
         Assert.False(budget.Update(DescriptorBudget.Compute(1000, config)));
         Assert.True(budget.Update(DescriptorBudget.Compute(900, config))); // prlimit --pid lowered it
-        Assert.Equal(223, budget.Current!.MaxConnections);
+        Assert.Equal(191, budget.Current!.MaxConnections);
     }
 
     [Fact]
     public void Admission_refuses_at_the_budget_with_global_limit_when_max_connections_is_0()
     {
         var global = new GlobalLimitState();
-        global.Descriptors.Update(new DescriptorFigures(460, 454, 3));
+        global.Descriptors.Update(new DescriptorFigures(524, 518, 3));
         var config = new GlobalConfig { MaxConnections = 0 };
         var admitted = Enumerable.Range(0, 3).Select(_ => new Admission(global, null)).ToList();
         Assert.All(admitted, a => Assert.Equal(CloseReason.None, a.EnterProcess(config)));
