@@ -31,8 +31,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly Func<long?>? _descriptorLimit;
     private readonly SpareDescriptors? _spares;
-    private (long Limit, int Connections)? _sparesReleasedAt;
     private readonly Lock _descriptorLock = new();
+    private (long Limit, int Connections)? _sparesReleasedAt;
     private ITimer? _descriptorTimer;
     private RuntimeSnapshot? _current;
     private long _nextSessionId;
