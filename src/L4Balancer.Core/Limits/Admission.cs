@@ -47,7 +47,7 @@ internal sealed class Admission
             _connectionPerIp = true;
         }
 
-        if (!_global.Connections.TryAcquire(config.MaxConnections))
+        if (!_global.Connections.TryAcquire(_global.Descriptors.Limit(config.MaxConnections)))
         {
             return CloseReason.GlobalLimit;
         }

@@ -17,4 +17,7 @@ internal sealed class GlobalLimitState
 
     /// <summary>The same by source address (<c>global.max_pending_handshakes_per_ip</c>).</summary>
     public PerIpGate PendingHandshakesPerIp { get; } = new();
+
+    /// <summary>What the open-files limit allows; caps <c>global.max_connections</c> for <see cref="Connections"/>.</summary>
+    public DescriptorBudget Descriptors { get; } = new();
 }

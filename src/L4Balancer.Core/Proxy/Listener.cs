@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Net;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
@@ -12,24 +13,25 @@ namespace L4Balancer.Core.Proxy;
 /// </summary>
 internal sealed class Listener : IAsyncDisposable
 {
-    // EMFILE/ENFILE retry pause: without it a process at its fd limit spins on accept at 100 % CPU.
-    private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
-
     private readonly Socket _socket;
     private readonly Action<Socket, Listener> _onAccepted;
+    private readonly Action _onOutOfDescriptors;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AcceptFailures _acceptFailures;
     private Task _acceptLoop = Task.CompletedTask;
     private bool _started;
 
-    private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
+    private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
     {
         Config = config;
         _socket = socket;
         _onAccepted = onAccepted;
+        _onOutOfDescriptors = onOutOfDescriptors;
         _logger = logger;
         _timeProvider = timeProvider;
+        _acceptFailures = new AcceptFailures(timeProvider);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
@@ -41,7 +43,8 @@ internal sealed class Listener : IAsyncDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>Binds and listens; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
-    public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, ILogger logger, TimeProvider timeProvider)
+    /// <param name="onOutOfDescriptors">Called when accept fails with EMFILE/ENFILE (the engine releases its spare descriptors).</param>
+    public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
     {
         // "[::ffff:127.0.0.1]:80" names an IPv4 address; an IPv6 socket cannot bind it (EINVAL), so
         // bind the IPv4 address it stands for, as a backend address written that way is connected.
@@ -65,7 +68,7 @@ internal sealed class Listener : IAsyncDisposable
             throw;
         }
 
-        return new Listener(config, socket, onAccepted, logger, timeProvider);
+        return new Listener(config, socket, onAccepted, onOutOfDescriptors, logger, timeProvider);
     }
 
     public void Start()
@@ -98,10 +101,21 @@ internal sealed class Listener : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode);
+                // EMFILE/ENFILE at the open-files limit (the descriptor budget keeps us below it unless
+                // the limit is lowered under a running process) and the like: pause, never spin.
+                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    _onOutOfDescriptors();
+                }
+
+                if (_acceptFailures.Failed() is > 0 and var count)
+                {
+                    ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);
+                }
+
                 try
                 {
-                    await Task.Delay(AcceptErrorPause, _timeProvider, _stopping.Token).ConfigureAwait(false);
+                    await Task.Delay(AcceptFailures.Pause, _timeProvider, _stopping.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -109,6 +123,11 @@ internal sealed class Listener : IAsyncDisposable
                 }
 
                 continue;
+            }
+
+            if (_acceptFailures.Failing)
+            {
+                ProxyLog.AcceptRecovered(_logger, Name, _acceptFailures.Recovered());
             }
 
             accepted.NoDelay = true;

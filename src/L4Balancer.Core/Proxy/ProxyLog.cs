@@ -12,8 +12,11 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "listener {Listener} stopped accepting")]
     public static partial void ListenerStopped(ILogger logger, string listener);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "listener {Listener}: accept failed ({Error}); retrying")]
-    public static partial void AcceptFailed(ILogger logger, string listener, SocketError error);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "listener {Listener}: accept failed ({Error}) {Count} times since the last report; retrying every {PauseMs} ms")]
+    public static partial void AcceptFailed(ILogger logger, string listener, SocketError error, int count, double pauseMs);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "listener {Listener}: accepting again after {Count} failed accepts")]
+    public static partial void AcceptRecovered(ILogger logger, string listener, int count);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "tenant {Tenant}: connect to backend {Backend} failed: {Error}")]
     public static partial void ConnectFailed(ILogger logger, string tenant, string backend, string error);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
@@ -17,6 +18,10 @@ namespace L4Balancer.Core.Runtime;
 /// </summary>
 internal sealed class BalancerEngine : IAsyncDisposable
 {
+    // `prlimit --pid` changes a running process's limit without telling it; getrlimit once a second
+    // costs nothing and lets the budget follow within a second.
+    private static readonly TimeSpan DescriptorCheckInterval = TimeSpan.FromSeconds(1);
+
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly Random? _random;
@@ -24,17 +29,30 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
+    private readonly Func<long?>? _descriptorLimit;
+    private readonly SpareDescriptors? _spares;
+    private readonly Lock _descriptorLock = new();
+    private (long Limit, int Connections)? _sparesReleasedAt;
+    private ITimer? _descriptorTimer;
     private RuntimeSnapshot? _current;
     private long _nextSessionId;
     private long _generation;
     private bool _stopped;
     private volatile bool _accepting;
 
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null)
+    /// <param name="descriptorLimit">
+    /// Reads the open-files soft limit (null: unknown) for the descriptor budget, which caps
+    /// <c>global.max_connections</c>; the host passes <see cref="DescriptorLimit.ReadSoft"/>. Without it
+    /// (engines run in-process by tests) only the configured limit applies.
+    /// </param>
+    /// <param name="spares">Descriptors to give up when an accept finds none left (the engine disposes them).</param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null)
     {
         _logger = loggerFactory.CreateLogger("L4Balancer.Engine");
         _timeProvider = timeProvider;
         _random = random;
+        _descriptorLimit = descriptorLimit;
+        _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
         Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics);
@@ -97,6 +115,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
             var bound = await BindAllAsync(config.Listeners, config.Global.Backlog).ConfigureAwait(false);
             State.Commit(snapshot);
             Publish(snapshot);
+            RefreshDescriptorBudget();
+            if (_descriptorLimit is not null)
+            {
+                _descriptorTimer = _timeProvider.CreateTimer(static s => ((BalancerEngine)s!).RefreshDescriptorBudget(), this, DescriptorCheckInterval, DescriptorCheckInterval);
+            }
+
             StartListeners(bound);
             _accepting = true;
             Health.Apply(snapshot.Tenants.Values);
@@ -183,6 +207,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             // Commit after the swap, not before: committing marks removed backends unavailable, and
             // the old snapshot, still serving until the swap, may have no other backend to offer.
             Publish(snapshot);
+            RefreshDescriptorBudget(); // listeners, backends and [admin] set the reserve
             LogBackendChanges(old, snapshot);
             State.Commit(snapshot);
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
@@ -230,6 +255,110 @@ internal sealed class BalancerEngine : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Recomputes the descriptor budget from the soft limit now and the serving config, and logs the
+    /// figures when they change (at start, after a reload that changes the reserve, and when the limit
+    /// of the running process is changed).
+    /// </summary>
+    private void RefreshDescriptorBudget()
+    {
+        if (_descriptorLimit is null || CurrentOrNull is not { } snapshot)
+        {
+            return;
+        }
+
+        lock (_descriptorLock)
+        {
+            if (_descriptorLimit() is not { } limit)
+            {
+                return;
+            }
+
+            if (limit < Limits.Descriptors.Current?.Limit)
+            {
+                ReleaseSparesIfShort(limit);
+            }
+
+            TryRestoreSpares(limit);
+
+            var figures = DescriptorBudget.Compute(limit, snapshot.Config);
+            if (Limits.Descriptors.Update(figures))
+            {
+                var configured = snapshot.Config.Global.MaxConnections;
+                var capped = configured > figures.MaxConnections;
+                RuntimeLog.DescriptorBudget(_logger, capped ? LogLevel.Warning : LogLevel.Information, figures.Limit, figures.Reserved,
+                    Limits.Descriptors.Limit(configured), configured, capped ? ": the open-files limit allows fewer than configured" : "");
+            }
+        }
+    }
+
+    /// <summary>
+    /// An accept found no descriptor left (EMFILE): give the spares up so the runtime can still create a
+    /// thread or load an assembly (see <see cref="SpareDescriptors"/>). Called by every accept loop, the
+    /// admin endpoint's too; only the first call after a restore releases anything.
+    /// </summary>
+    public void ReleaseSpareDescriptors()
+    {
+        lock (_descriptorLock)
+        {
+            if (_spares?.Release() != true)
+            {
+                return;
+            }
+
+            // Every descriptor was in use at this limit with these connections open.
+            _sparesReleasedAt = (_descriptorLimit?.Invoke() ?? 0, Connections.Count);
+        }
+
+        RuntimeLog.SparesReleased(_logger, SpareDescriptors.Count);
+    }
+
+    /// <summary>
+    /// The limit was lowered under the running process (<c>prlimit --pid</c>): if it leaves fewer than
+    /// two spares' worth free, or none at all, give the spares up now rather than wait for an accept to
+    /// hit EMFILE; the runtime may need a descriptor first (a new thread), and that would abort.
+    /// Counting /proc/self/fd costs a moment per thousand descriptors, so it is done only on a decrease.
+    /// </summary>
+    private void ReleaseSparesIfShort(long limit)
+    {
+        if (_spares is not { Held: true })
+        {
+            return;
+        }
+
+        var open = DescriptorLimit.CountOpen();
+        if (open + (2 * SpareDescriptors.Count) <= limit)
+        {
+            return;
+        }
+
+        if (_spares.Release())
+        {
+            _sparesReleasedAt = (limit, Connections.Count);
+            RuntimeLog.SparesReleasedForLowerLimit(_logger, limit, open?.ToString(CultureInfo.InvariantCulture) ?? "all", SpareDescriptors.Count);
+        }
+    }
+
+    /// <summary>
+    /// Takes the spares back once enough descriptors are free: the limit rose, or connections closed
+    /// (two descriptors each), by twice the spares since they were released, so that holding them
+    /// again still leaves as many free. Counted, not probed (see <see cref="SpareDescriptors"/>).
+    /// </summary>
+    private void TryRestoreSpares(long limit)
+    {
+        if (_spares is null || _sparesReleasedAt is not { } released)
+        {
+            return;
+        }
+
+        var freed = limit - released.Limit + (DescriptorBudget.DescriptorsPerConnection * (long)(released.Connections - Connections.Count));
+        if (freed >= 2 * SpareDescriptors.Count && _spares.TryRestore())
+        {
+            _sparesReleasedAt = null;
+            RuntimeLog.SparesRestored(_logger, SpareDescriptors.Count);
+        }
+    }
+
     private void Publish(RuntimeSnapshot snapshot)
     {
         Volatile.Write(ref _current, snapshot);
@@ -264,7 +393,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     {
         try
         {
-            return Listener.Bind(config, backlog, OnAccepted, _logger, _timeProvider);
+            return Listener.Bind(config, backlog, OnAccepted, ReleaseSpareDescriptors, _logger, _timeProvider);
         }
         catch (SocketException ex)
         {
@@ -444,6 +573,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _accepting = false;
         await MarkStoppedAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
+        _descriptorTimer?.Dispose();
+        _spares?.Dispose();
         Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);

@@ -27,4 +27,16 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} back in rotation (undrained)")]
     public static partial void BackendUndrained(ILogger logger, string tenant, string backend);
+
+    [LoggerMessage(EventId = 4108, Message = "descriptor budget: nofile={Limit}, reserved={Reserved}, max_connections={MaxConnections} (configured {Configured}){Note}")]
+    public static partial void DescriptorBudget(ILogger logger, LogLevel level, long limit, int reserved, int maxConnections, int configured, string note);
+
+    [LoggerMessage(EventId = 4109, Level = LogLevel.Warning, Message = "out of descriptors (EMFILE): released {Count} spare descriptors so the runtime can keep working; new connections are refused until descriptors free up")]
+    public static partial void SparesReleased(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "open-files limit lowered to {Limit} with {Open} descriptors open: released {Count} spare descriptors so the runtime can keep working")]
+    public static partial void SparesReleasedForLowerLimit(ILogger logger, long limit, string open, int count);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "descriptors free again: {Count} spare descriptors taken back")]
+    public static partial void SparesRestored(ILogger logger, int count);
 }

@@ -17,4 +17,10 @@ internal static partial class AdminLog
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "admin: rejected {Method} {Path} from {Remote}: missing or wrong bearer token")]
     public static partial void Unauthorized(ILogger logger, string method, string path, string remote);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "admin endpoint: accept failed ({Error}) {Count} times since the last report; retrying every {PauseMs} ms")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error, int count, double pauseMs);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "admin endpoint: accepting again after {Count} failed accepts")]
+    public static partial void AcceptRecovered(ILogger logger, int count);
 }

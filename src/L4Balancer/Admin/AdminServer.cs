@@ -1,13 +1,16 @@
 using System.Net;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -71,10 +74,18 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
         builder.WebHost.UseSetting(WebHostDefaults.SuppressStatusMessagesKey, "true"); // we log our own line
+        // Our own accept loop instead of Kestrel's socket listener, which spins on EMFILE. Kestrel uses
+        // the last IConnectionListenerFactory registered; removing the others leaves no doubt.
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(new AdminConnectionListenerFactory(_loggerFactory, _timeProvider, _engine.ReleaseSpareDescriptors));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(_config.Listen);
             kestrel.AddServerHeader = false;
+
+            // The descriptor budget reserves this many for the admin endpoint (DescriptorBudget): beyond
+            // it Kestrel closes new connections at once instead of taking the proxy's descriptors.
+            kestrel.Limits.MaxConcurrentConnections = DescriptorBudget.AdminConnections;
 
             // Nothing the admin API accepts has a body worth more than this.
             kestrel.Limits.MaxRequestBodySize = 64 * 1024;

@@ -12,4 +12,5 @@ internal sealed record AdminStatus(
     IReadOnlyList<ListenerStatus> Listeners,
     IReadOnlyList<TenantStatus> Tenants,
     IReadOnlyList<BackendStatus> Backends,
-    IReadOnlyList<RejectionStatus> Rejections);
+    IReadOnlyList<RejectionStatus> Rejections,
+    DescriptorStatus? Descriptors);

@@ -54,7 +54,10 @@ internal static class StatusReport
             listeners,
             tenants,
             backends,
-            rejectionSeries);
+            rejectionSeries,
+            engine.Limits.Descriptors.Current is { } d
+                ? new DescriptorStatus(d.Limit, d.Reserved, engine.Limits.Descriptors.Limit(snapshot.Config.Global.MaxConnections))
+                : null);
     }
 
     public static BackendStatus Backend(BackendState b) =>

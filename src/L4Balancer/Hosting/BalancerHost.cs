@@ -1,5 +1,6 @@
 using L4Balancer.Admin;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,9 @@ internal static class BalancerHost
     /// <summary>Runs until SIGTERM/SIGINT; returns the process exit code (SPEC: 0 after a clean drain, 1 fatal).</summary>
     public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null)
     {
+        // Before any socket exists: the descriptor budget is computed from the raised limit.
+        var nofile = DescriptorLimit.RaiseSoftToHard();
+        var spares = OperatingSystem.IsLinux() ? SpareDescriptors.Open() : null;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         ConfigureLogging(builder.Logging, format);
 
@@ -30,7 +34,7 @@ internal static class BalancerHost
             o.ShutdownTimeout = ShutdownTimeoutFor(config);
         });
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft, spares: spares));
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
         builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
         builder.Services.AddSingleton<ConfigReloader>();
@@ -58,6 +62,11 @@ internal static class BalancerHost
         try
         {
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("L4Balancer");
+            if (nofile is { } raise && raise.After != raise.Before)
+            {
+                HostLog.DescriptorLimitRaised(logger, raise.Before, raise.After);
+            }
+
             try
             {
                 await host.StartAsync().ConfigureAwait(false);

@@ -21,4 +21,7 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "reload failed unexpectedly; the running config is unchanged")]
     public static partial void ReloadFaulted(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "open-files soft limit raised from {Before} to the hard limit {After}")]
+    public static partial void DescriptorLimitRaised(ILogger logger, long before, long after);
 }

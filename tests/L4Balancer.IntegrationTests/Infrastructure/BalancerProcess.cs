@@ -24,6 +24,8 @@ internal sealed partial class BalancerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public IEnumerable<string> Output => _output;
 
     public IEnumerable<string> Errors => _errors;
@@ -32,15 +34,32 @@ internal sealed partial class BalancerProcess : IAsyncDisposable
 
     public static BalancerProcess Start(params string[] args) => Start(null, args);
 
-    public static BalancerProcess Start(IDictionary<string, string>? environment, params string[] args)
+    public static BalancerProcess Start(IDictionary<string, string>? environment, params string[] args) =>
+        StartUnder(null, [], environment, args);
+
+    /// <summary>
+    /// Runs the balancer through <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=1000:1000 --</c>),
+    /// which must exec the command so that <see cref="Id"/> is the balancer's own process id.
+    /// </summary>
+    public static BalancerProcess StartUnder(string? wrapper, IEnumerable<string> wrapperArgs, IDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(wrapper ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (wrapper is not null)
+        {
+            foreach (var arg in wrapperArgs)
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(DllPath);
         foreach (var arg in args)
         {

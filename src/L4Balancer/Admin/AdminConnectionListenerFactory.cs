@@ -1,0 +1,39 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace L4Balancer.Admin;
+
+/// <summary>
+/// Kestrel's transport for the admin endpoint: its own sockets, accepted by <see cref="AdminConnectionListener"/>,
+/// which backs off when accept fails. Kestrel's <c>SocketConnectionListener.AcceptAsync</c> retries any
+/// <c>SocketException</c> at once, so at the open-files limit (EMFILE) its thread spun at 99.9 % CPU
+/// (issue 11). Everything after accept is Kestrel's own: the connection is built by the public
+/// <see cref="SocketConnectionContextFactory"/>, as Kestrel's listener builds it.
+/// </summary>
+/// <param name="onOutOfDescriptors">Called when accept fails with EMFILE/ENFILE (the engine releases its spare descriptors).</param>
+internal sealed class AdminConnectionListenerFactory(ILoggerFactory loggerFactory, TimeProvider timeProvider, Action onOutOfDescriptors) : IConnectionListenerFactory
+{
+    // Kestrel's default listen backlog (SocketTransportOptions.Backlog).
+    private const int Backlog = 512;
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        // Kestrel's own helper: dual mode for [::], the same bind it would have done.
+        var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        try
+        {
+            socket.Listen(Backlog);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var logger = loggerFactory.CreateLogger(AdminLog.Category);
+        var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+        return ValueTask.FromResult<IConnectionListener>(new AdminConnectionListener(socket, contexts, onOutOfDescriptors, logger, timeProvider));
+    }
+}

@@ -1,0 +1,289 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using L4Balancer.IntegrationTests.Infrastructure;
+
+namespace L4Balancer.IntegrationTests.Ops;
+
+/// <summary>
+/// Issue 11, defect 2: at its open-files limit the process used to abort (the runtime could not get a
+/// descriptor for a new thread's pipe) and Kestrel's accept loop spun at 100 % CPU on EMFILE. The real
+/// executable runs under a lowered RLIMIT_NOFILE: it must refuse what its descriptor budget cannot
+/// hold (<c>global_limit</c>), keep the admin endpoint answering, never spin, and recover by itself.
+/// </summary>
+public class DescriptorBudgetTests
+{
+    private const int HeldClients = 1200;
+
+    // Far below one core: a spinning accept loop burns ~1 s of CPU per second. Generous, the machine is shared.
+    private const double MaxCpuSecondsOverWindow = 0.5;
+    private static readonly TimeSpan CpuWindow = TimeSpan.FromSeconds(2);
+
+    private enum Outcome
+    {
+        Served,
+        Closed,
+        Hung,
+    }
+
+    [PrlimitFact]
+    public async Task At_a_1000_descriptor_limit_connections_beyond_the_budget_are_refused_and_the_process_stays_healthy()
+    {
+        await using var backend = TestBackend.Echo();
+        var listener = TestConfigs.ClosedPort();
+        var admin = TestConfigs.ClosedPort();
+        var token = Guid.NewGuid().ToString("N");
+        var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString(), (admin.ToString(), token)));
+        var clients = new List<Socket>();
+        try
+        {
+            // prlimit sets soft and hard, and execs dotnet: the runtime cannot raise the soft limit past 1000.
+            await using var process = BalancerProcess.StartUnder(PrlimitFactAttribute.Path, ["--nofile=1000:1000", "--"], null, "run", "--config", path);
+            using var http = AdminClient(admin, token);
+            await WaitForHealthzAsync(http);
+            Assert.Equal((1000L, 1000L), ProcFs.OpenFilesLimit(process.Id));
+
+            for (var i = 0; i < HeldClients; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                clients.Add(socket);
+                try
+                {
+                    await socket.ConnectAsync(listener, Deadline.After(TimeSpan.FromSeconds(10)));
+                }
+                catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+                {
+                    // Counted by the probe below (a socket that never connected cannot echo).
+                }
+            }
+
+            var outcomes = await Task.WhenAll(clients.Select(c => ProbeAsync(c, TimeSpan.FromSeconds(20))));
+            Assert.False(process.HasExited, "the balancer died at its descriptor limit:\n" + string.Join('\n', process.Output.Concat(process.Errors).TakeLast(30)));
+            var served = outcomes.Count(o => o == Outcome.Served);
+            var closed = outcomes.Count(o => o == Outcome.Closed);
+            Assert.True(outcomes.All(o => o != Outcome.Hung), $"{outcomes.Count(o => o == Outcome.Hung)} connections neither served nor closed (served {served}, closed {closed})");
+            Assert.InRange(served, 1, HeldClients - 1);
+
+            // A fresh admin connection at the budget: the reserve keeps a descriptor for it.
+            using (var fresh = AdminClient(admin, token))
+            {
+                var status = JsonDocument.Parse(await fresh.GetStringAsync("/api/status")).RootElement;
+                var descriptors = status.GetProperty("descriptors");
+                Assert.Equal(1000, descriptors.GetProperty("limit").GetInt64());
+                var reserved = descriptors.GetProperty("reserved").GetInt32();
+                var maxConnections = descriptors.GetProperty("max_connections").GetInt32();
+                Assert.Equal((1000 - reserved) / 2, maxConnections);
+                Assert.Equal(maxConnections, served);
+
+                // Every refusal is counted (the session counts it as it finishes, a moment after the client saw the close).
+                await Deadline.UntilAsync(async () =>
+                    new PrometheusText(await fresh.GetStringAsync("/metrics")).Find("l4lb_connections_rejected_total", ("listener", "main"), ("tenant", ""), ("reason", "global_limit")) == closed,
+                    because: $"{closed} global_limit rejections to be counted");
+            }
+
+            var cpu = await ProcFs.CpuOverAsync(process.Id, CpuWindow);
+            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in {CpuWindow.TotalSeconds} s at its limit (a spinning thread?)");
+
+            var first = clients[outcomes.ToList().IndexOf(Outcome.Served)];
+            Assert.Equal(Outcome.Served, await ProbeAsync(first, TimeSpan.FromSeconds(10)));
+
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            clients.Clear();
+            await Deadline.UntilAsync(async () => JsonDocument.Parse(await http.GetStringAsync("/api/status")).RootElement.GetProperty("connections_open").GetInt32() == 0,
+                because: "the held connections to close");
+            using (var again = await SocketExtensions.ConnectToAsync(listener))
+            {
+                Assert.Equal(Outcome.Served, await ProbeAsync(again, TimeSpan.FromSeconds(10)));
+            }
+
+            process.Signal(BalancerProcess.SIGTERM);
+            Assert.Equal(0, await process.WaitForExitAsync(Deadline.After()));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            File.Delete(path);
+        }
+    }
+
+    [PrlimitFact]
+    public async Task A_soft_limit_lowered_below_use_makes_accept_fail_without_a_spin_and_the_process_recovers_when_it_is_raised()
+    {
+        await using var backend = TestBackend.Echo();
+        var listener = TestConfigs.ClosedPort();
+        var admin = TestConfigs.ClosedPort();
+        var token = Guid.NewGuid().ToString("N");
+        var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString(), (admin.ToString(), token)));
+        var held = new List<Socket>();
+        var pending = new List<Socket>();
+        try
+        {
+            await using var process = BalancerProcess.Start("run", "--config", path);
+            using var http = AdminClient(admin, token); // keeps its connection: it needs no new descriptor later
+            await WaitForHealthzAsync(http);
+            Assert.Equal(200, (int)(await http.GetAsync("/api/status")).StatusCode);
+            for (var i = 0; i < 20; i++)
+            {
+                var client = await SocketExtensions.ConnectToAsync(listener);
+                held.Add(client);
+                Assert.Equal(Outcome.Served, await ProbeAsync(client, TimeSpan.FromSeconds(10)));
+            }
+
+            await ProcFs.WaitForQuietAsync(process.Id);
+            var (_, hard) = ProcFs.OpenFilesLimit(process.Id);
+            var soft = ProcFs.OpenDescriptors(process.Id) - 5;
+            await PrlimitAsync(process.Id, $"--nofile={soft}:");
+            Assert.Equal(soft, ProcFs.OpenFilesLimit(process.Id).Soft);
+
+            // New clients complete the TCP handshake in the kernel's backlog, but accept() gets EMFILE,
+            // on our listener and on the admin endpoint's.
+            for (var i = 0; i < 3; i++)
+            {
+                pending.Add(await SocketExtensions.ConnectToAsync(listener));
+            }
+
+            using var freshAdmin = AdminClient(admin, token);
+            var freshHealthz = freshAdmin.GetAsync("/healthz");
+
+            // The accept loop meets EMFILE at once and releases the spare descriptors, so the runtime
+            // keeps room for threads. (Only if the once-a-second limit check ran in the few milliseconds
+            // between prlimit and these connects would it release them first, and no accept fail.)
+            await process.WaitForLineAsync(@"listener main: accept failed \(TooManyOpenSockets\) \d+ times|released \d+ spare descriptors", TimeSpan.FromSeconds(15));
+            await process.WaitForLineAsync(@"released \d+ spare descriptors", TimeSpan.FromSeconds(5));
+            var cpu = await ProcFs.CpuOverAsync(process.Id, CpuWindow);
+            Assert.False(process.HasExited, "the balancer died at its descriptor limit");
+            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in {CpuWindow.TotalSeconds} s while accept failed with EMFILE (a spinning accept loop?)");
+
+            // Rate-limited: one line per interval with a count, not one per failed accept (~10 a second).
+            var failureLines = process.Output.Count(l => Regex.IsMatch(l, "listener main: accept failed"));
+            var checkWasFirst = process.Output.TakeWhile(l => !l.Contains("listener main: accept failed", StringComparison.Ordinal))
+                .Any(l => l.Contains("open-files limit lowered", StringComparison.Ordinal));
+            Assert.InRange(failureLines, checkWasFirst ? 0 : 1, 2);
+
+            Assert.Equal(Outcome.Served, await ProbeAsync(held[0], TimeSpan.FromSeconds(10)));
+
+            // The periodic re-check saw the lowered limit.
+            await Deadline.UntilAsync(async () => await DescriptorLimitAsync(http) == soft, because: "the budget to follow the lowered soft limit");
+
+            await PrlimitAsync(process.Id, $"--nofile={hard}:");
+            using (var healthz = await freshHealthz.WaitAsync(Deadline.After()))
+            {
+                Assert.Equal(HttpStatusCode.OK, healthz.StatusCode); // the admin endpoint's backlog was accepted once descriptors came back
+            }
+
+            // Accepted as soon as descriptors are back: served, or refused while the budget still reflects the low limit.
+            foreach (var client in pending)
+            {
+                Assert.NotEqual(Outcome.Hung, await ProbeAsync(client, TimeSpan.FromSeconds(10)));
+            }
+
+            await Deadline.UntilAsync(async () => await DescriptorLimitAsync(http) == hard, because: "the budget to follow the raised soft limit");
+            using (var again = await SocketExtensions.ConnectToAsync(listener))
+            {
+                Assert.Equal(Outcome.Served, await ProbeAsync(again, TimeSpan.FromSeconds(10)));
+            }
+
+            if (!checkWasFirst)
+            {
+                await process.WaitForLineAsync(@"listener main: accepting again after \d+ failed accepts", TimeSpan.FromSeconds(10));
+            }
+
+            await process.WaitForLineAsync(@"\d+ spare descriptors taken back", TimeSpan.FromSeconds(10));
+            Assert.False(process.HasExited);
+            foreach (var client in held.Concat(pending))
+            {
+                client.Dispose(); // else SIGTERM would wait drain_timeout for them
+            }
+
+            process.Signal(BalancerProcess.SIGTERM);
+            Assert.Equal(0, await process.WaitForExitAsync(Deadline.After()));
+        }
+        finally
+        {
+            foreach (var client in held.Concat(pending))
+            {
+                client.Dispose();
+            }
+
+            File.Delete(path);
+        }
+    }
+
+    private static HttpClient AdminClient(IPEndPoint admin, string token)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static Task WaitForHealthzAsync(HttpClient http) => Deadline.UntilAsync(async () =>
+    {
+        try
+        {
+            using var healthz = await http.GetAsync("/healthz");
+            return healthz.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not bound yet
+        }
+    }, because: "the balancer to start");
+
+    private static async Task<long> DescriptorLimitAsync(HttpClient http) =>
+        JsonDocument.Parse(await http.GetStringAsync("/api/status")).RootElement.GetProperty("descriptors").GetProperty("limit").GetInt64();
+
+    private static async Task PrlimitAsync(int pid, string limit)
+    {
+        var (code, output, errors) = await ExternalTool.RunAsync(PrlimitFactAttribute.Path!, ["--pid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), limit]);
+        Assert.True(code == 0, $"prlimit {limit} failed: {output}{errors}");
+    }
+
+    /// <summary>Sends a line and reads it back: served (echoed through the balancer), closed (FIN or reset), or hung.</summary>
+    private static async Task<Outcome> ProbeAsync(Socket socket, TimeSpan timeout)
+    {
+        var token = Deadline.After(timeout);
+        var line = Encoding.ASCII.GetBytes("ping\n");
+        var received = new byte[line.Length];
+        try
+        {
+            if (!socket.Connected)
+            {
+                return Outcome.Hung;
+            }
+
+            await socket.SendAllAsync(line, token);
+            var total = 0;
+            while (total < received.Length)
+            {
+                var n = await socket.ReceiveAsync(received.AsMemory(total), SocketFlags.None, token);
+                if (n == 0)
+                {
+                    return Outcome.Closed;
+                }
+
+                total += n;
+            }
+
+            return received.AsSpan().SequenceEqual(line) ? Outcome.Served : Outcome.Closed;
+        }
+        catch (SocketException)
+        {
+            return Outcome.Closed;
+        }
+        catch (OperationCanceledException)
+        {
+            return Outcome.Hung;
+        }
+    }
+}
