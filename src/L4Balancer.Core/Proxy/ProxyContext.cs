@@ -38,6 +38,12 @@ internal sealed class ProxyContext
 
     public ILogger AccessLogger { get; }
 
+    /// <summary>
+    /// Called when a backend socket cannot be created for want of descriptors, as the accept loops do
+    /// on EMFILE: the engine gives its spare descriptors up so the runtime can still work.
+    /// </summary>
+    public Action OutOfDescriptors { get; init; } = static () => { };
+
     /// <summary>Backend sockets that could not be created (descriptor limit): logged once per interval.</summary>
     public LogThrottle BackendSocketFailures { get; }
 }

@@ -399,6 +399,11 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
                 // fault, so no passive-health failure; the slot taken above goes back (it leaked here
                 // before, issue 11: backend_active stuck at 141 with nothing open).
                 backend.Release();
+                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    _context.OutOfDescriptors();
+                }
+
                 if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
                 {
                     ProxyLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, ex.SocketErrorCode, suppressed);
