@@ -129,7 +129,7 @@ internal sealed class SocketPipe
     }
 
     /// <summary>
-    /// Whether a receive of 0 bytes (end of stream) was really a reset. After an RST the first system
+    /// Whether a receive of 0 bytes (end of stream) was really a reset (or an abort). After an RST the first system
     /// call on the socket reports ECONNRESET and every later receive returns 0; when our send loop on
     /// the same socket makes that first call, the receive loop sees a clean end, and passing it on
     /// as a FIN made a truncated stream look complete (43–88 of 300 runs, issue 11). The kernel still
@@ -152,7 +152,9 @@ internal sealed class SocketPipe
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            return false; // closed by the session meanwhile: its reason is set
+            // Closed by the session meanwhile (an abort on another thread, which may not have closed
+            // the other socket yet): not a clean end either, so no FIN may be passed on for it.
+            return true;
         }
     }
 
