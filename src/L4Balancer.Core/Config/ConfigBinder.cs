@@ -32,6 +32,13 @@ internal sealed partial class ConfigBinder
         var tenantTables = reader.TableArray("tenant", "[[tenant]]") ?? [];
         var listenerTables = reader.TableArray("listener", "[[listener]]") ?? [];
         reader.ReportUnknownKeys();
+        if (listenerTables.Count == 0 && !reader.Has("listener"))
+        {
+            // Valid TOML and valid against the schema, but applied by a reload it would close every
+            // listener: an empty or truncated file from one botched deploy was a full outage (issue 11).
+            // A "listener" key of the wrong shape has its own error already.
+            _diagnostics.Add(null, "no [[listener]]: a balancer needs at least one listener");
+        }
 
         // Listeners refer to tenants that usually come later in the file, so collect the names first.
         var tenantNames = tenantTables

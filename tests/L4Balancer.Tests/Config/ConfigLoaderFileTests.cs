@@ -26,14 +26,14 @@ public sealed class ConfigLoaderFileTests : IDisposable
     public void Errors_name_the_file_as_written_and_the_snapshot_keeps_the_full_path()
     {
         var path = Path.Combine(_directory.FullName, "balancer.toml");
-        File.WriteAllText(path, "[global]\nmax_connections = 10\n");
+        File.WriteAllText(path, ConfigTestHelper.WithListener("[global]\nmax_connections = 10\n"));
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
 
         var valid = ConfigLoader.LoadFile(relative);
         Assert.True(valid.IsValid, string.Join("\n", valid.Errors));
         Assert.Equal(path, valid.Config.SourcePath);
 
-        File.WriteAllText(path, "[global]\nmax_connections = -1\n");
+        File.WriteAllText(path, ConfigTestHelper.WithListener("[global]\nmax_connections = -1\n"));
         var invalid = ConfigLoader.LoadFile(relative);
         Assert.Equal($"{relative}:2: global: max_connections must be >= 0 (got -1)", Assert.Single(invalid.Errors).ToString());
     }

@@ -1,0 +1,39 @@
+using L4Balancer.Core.Config;
+
+namespace L4Balancer.Tests.Config;
+
+/// <summary>
+/// A config without listeners used to be valid: one truncated deploy, reloaded, removed every listener
+/// (issue 11). It is an error now, for check, start and reload alike (they share the loader).
+/// </summary>
+public class ConfigLoaderListenerRequiredTests
+{
+    private const string Expected = "test.toml: no [[listener]]: a balancer needs at least one listener";
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[global]\n")]
+    [InlineData("[global]\nmax_connections = 10\n")]
+    [InlineData("\n   \n# only a comment\n\t\n")]
+    public void A_config_without_listeners_is_an_error(string toml)
+    {
+        var result = ConfigLoader.Parse(toml, ConfigTestHelper.FileName, ConfigTestHelper.FakeDns);
+
+        Assert.False(result.IsValid);
+        Assert.Equal(Expected, Assert.Single(result.Errors).ToString());
+    }
+
+    [Fact]
+    public void Tenants_without_a_listener_are_an_error_too()
+    {
+        var result = ConfigLoader.Parse("""
+            [[tenant]]
+            name = "acme"
+
+            [[tenant.backend]]
+            address = "10.0.0.1:443"
+            """, ConfigTestHelper.FileName, ConfigTestHelper.FakeDns);
+
+        Assert.Equal(Expected, Assert.Single(result.Errors).ToString());
+    }
+}
