@@ -46,7 +46,8 @@ internal sealed partial class ConfigBinder
             .OfType<StringValueSyntax>()
             .Select(s => s.Value ?? "")
             .ToHashSet(StringComparer.Ordinal);
-        var listeners = BindListeners(listenerTables, tenantNames, out var hasSniListener);
+        var anyServerName = tenantTables.Any(t => t.Find("sni")?.Value is ArraySyntax { Items.ChildrenCount: > 0 });
+        var listeners = BindListeners(listenerTables, tenantNames, anyServerName, out var hasSniListener);
         var tenants = BindTenants(tenantTables, hasSniListener);
 
         return new BalancerConfig
