@@ -1,8 +1,12 @@
+using System.Text;
+
 namespace L4Balancer.Core.Config;
 
 /// <summary>The <c>[global]</c> and <c>[admin]</c> tables.</summary>
 internal sealed partial class ConfigBinder
 {
+    private const int MaxTokenFileBytes = 4096;
+
     private GlobalConfig BindGlobal(TomlSourceTable table)
     {
         var reader = new ConfigTableReader(table, "global", _diagnostics);
@@ -85,16 +89,27 @@ internal sealed partial class ConfigBinder
                 return null;
             }
 
+            string fullPath;
             try
             {
-                // Secret files usually end with a newline (echo, editors); it is not part of the token.
-                token = File.ReadAllText(Path.GetFullPath(path, _baseDirectory)).Trim();
+                fullPath = Path.GetFullPath(path, _baseDirectory);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
             {
                 reader.Error(text.Line, $"token: cannot read file \"{path}\": {e.Message}");
                 return null;
             }
+
+            // A token is a line of text; a device, a FIFO or a large file is the wrong path, and
+            // /dev/zero read whole took a reload to 4.3 GB (issue 11).
+            if (!BoundedFile.TryRead(fullPath, MaxTokenFileBytes, out var bytes, out var error))
+            {
+                reader.Error(text.Line, $"token: cannot read file \"{path}\": {error}");
+                return null;
+            }
+
+            // Secret files usually end with a newline (echo, editors); it is not part of the token.
+            token = Encoding.UTF8.GetString(bytes).Trim();
 
             if (token.Length == 0)
             {

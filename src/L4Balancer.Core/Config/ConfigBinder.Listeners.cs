@@ -5,8 +5,9 @@ namespace L4Balancer.Core.Config;
 /// <summary>The <c>[[listener]]</c> tables.</summary>
 internal sealed partial class ConfigBinder
 {
+    /// <param name="anyServerName">Whether any tenant claims a server name (<c>sni = [...]</c>).</param>
     /// <param name="hasSniListener">Whether any listener routes by SNI, even one with other errors.</param>
-    private List<ListenerConfig> BindListeners(IReadOnlyList<TomlSourceTable> tables, HashSet<string> tenantNames, out bool hasSniListener)
+    private List<ListenerConfig> BindListeners(IReadOnlyList<TomlSourceTable> tables, HashSet<string> tenantNames, bool anyServerName, out bool hasSniListener)
     {
         hasSniListener = false;
         var listeners = new List<ListenerConfig>();
@@ -33,6 +34,13 @@ internal sealed partial class ConfigBinder
             if (route == RouteMode.Port && !reader.Has("tenant"))
             {
                 reader.Error(reader.Line, "route \"port\" needs a tenant");
+            }
+
+            if (route == RouteMode.Sni && !reader.Has("tenant") && !anyServerName)
+            {
+                // It would bind and refuse every connection (unknown_sni): a file truncated after its
+                // listeners is as much an outage as an empty one (issue 11).
+                reader.Error(reader.Line, "route \"sni\" without a fallback tenant needs a tenant that claims server names (sni = [...]); as written it refuses every connection");
             }
 
             reader.ReportUnknownKeys();

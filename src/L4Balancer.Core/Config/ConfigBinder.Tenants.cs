@@ -225,7 +225,7 @@ internal sealed partial class ConfigBinder
                 ?? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6);
             return address is null ? (null, "no IPv4 or IPv6 address") : (address, null);
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e) when (e is SocketException or ArgumentException or TimeoutException)
         {
             return (null, e.Message);
         }

@@ -32,6 +32,13 @@ internal sealed partial class ConfigBinder
         var tenantTables = reader.TableArray("tenant", "[[tenant]]") ?? [];
         var listenerTables = reader.TableArray("listener", "[[listener]]") ?? [];
         reader.ReportUnknownKeys();
+        if (listenerTables.Count == 0 && !reader.Has("listener"))
+        {
+            // Valid TOML and valid against the schema, but applied by a reload it would close every
+            // listener: an empty or truncated file from one botched deploy was a full outage (issue 11).
+            // A "listener" key of the wrong shape has its own error already.
+            _diagnostics.Add(null, "no [[listener]]: a balancer needs at least one listener");
+        }
 
         // Listeners refer to tenants that usually come later in the file, so collect the names first.
         var tenantNames = tenantTables
@@ -39,7 +46,8 @@ internal sealed partial class ConfigBinder
             .OfType<StringValueSyntax>()
             .Select(s => s.Value ?? "")
             .ToHashSet(StringComparer.Ordinal);
-        var listeners = BindListeners(listenerTables, tenantNames, out var hasSniListener);
+        var anyServerName = tenantTables.Any(t => t.Find("sni")?.Value is ArraySyntax { Items.ChildrenCount: > 0 });
+        var listeners = BindListeners(listenerTables, tenantNames, anyServerName, out var hasSniListener);
         var tenants = BindTenants(tenantTables, hasSniListener);
 
         return new BalancerConfig

@@ -75,11 +75,22 @@ internal sealed partial class BalancerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs to completion: exit code, stdout, stderr.</summary>
-    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] args) =>
+        RunWithinAsync(TimeSpan.FromSeconds(60), args);
+
+    /// <summary>Runs to completion within <paramref name="timeout"/> (the process is killed and the test fails after it).</summary>
+    public static async Task<(int ExitCode, string Output, string Errors)> RunWithinAsync(TimeSpan timeout, params string[] args)
     {
         await using var process = Start(args);
-        var code = await process.WaitForExitAsync(Deadline.After(TimeSpan.FromSeconds(60)));
-        return (code, string.Join('\n', process.Output), string.Join('\n', process.Errors));
+        try
+        {
+            var code = await process.WaitForExitAsync(Deadline.After(timeout));
+            return (code, string.Join('\n', process.Output), string.Join('\n', process.Errors));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"l4balancer {string.Join(' ', args)} did not exit within {timeout.TotalSeconds} s");
+        }
     }
 
     private void Add(ConcurrentQueue<string> queue, string? line)

@@ -95,6 +95,35 @@ public class ReloadTests
         Assert.Equal(["RELOADING", "READY", "RELOADING", "READY", "RELOADING", "READY"], notifier.States);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("[global]\n")]
+    [InlineData("# truncated by a botched deploy\n")]
+    public async Task A_config_without_listeners_is_refused_and_the_old_listener_keeps_serving(string toml)
+    {
+        await using var backend = TestBackend.Echo();
+        using var file = new ConfigFile().Write(ConfigFile.Toml([("main", AnyPort)], [backend.Address]));
+        await using var balancer = await BalancerHarness.StartAsync(file.Load());
+        using var reloader = Reloading.Reloader(balancer.Engine, file, new RecordingNotifier());
+        using var open = await balancer.ConnectAsync();
+        await EchoesAsync(open, "before");
+
+        file.Write(toml);
+        var result = await reloader.ReloadAsync(Deadline.After());
+
+        Assert.False(result.Succeeded);
+        Assert.Equal([$"{file.Path}: no [[listener]]: a balancer needs at least one listener"], result.Errors);
+        Assert.Equal(1, balancer.Engine.Generation);
+        Assert.Equal(1, balancer.Engine.Reloads.Error);
+        Assert.Contains("main", balancer.Engine.ListenerEndPoints.Keys);
+        using (var after = await balancer.ConnectAsync())
+        {
+            await EchoesAsync(after, "new connections still accepted");
+        }
+
+        await EchoesAsync(open, "the open connection untouched");
+    }
+
     [Fact]
     public async Task A_removed_listener_refuses_at_once_and_its_connections_drain_until_drain_timeout()
     {

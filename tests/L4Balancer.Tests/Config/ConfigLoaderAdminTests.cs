@@ -66,7 +66,7 @@ public sealed class ConfigLoaderAdminTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_directory.FullName, "token"), "relative");
         var configPath = Path.Combine(_directory.FullName, "balancer.toml");
-        File.WriteAllText(configPath, Admin("file:token"));
+        File.WriteAllText(configPath, WithListener(Admin("file:token")));
 
         var result = ConfigLoader.LoadFile(configPath);
 

@@ -522,6 +522,7 @@ public class ConfigLoaderErrorTests
             route = "sni"
             [[tenant]]
             name = "acme"
+            sni = ["acme.example"]
             [[tenant.backend]]
             address = "10.1.0.11:443"
             """);

@@ -255,6 +255,10 @@ public class ConfigLoaderValidTests
     public void The_same_sni_name_in_two_tenants_is_allowed_without_an_sni_listener()
     {
         var config = Load("""
+            [[listener]]
+            name = "by-port"
+            bind = "127.0.0.1:0"
+            tenant = "acme"
             [[tenant]]
             name = "acme"
             sni = ["llm.acme.example"]
@@ -274,6 +278,10 @@ public class ConfigLoaderValidTests
     public void Localhost_resolves_with_the_real_resolver()
     {
         var result = ConfigLoader.Parse("""
+            [[listener]]
+            name = "main"
+            bind = "127.0.0.1:0"
+            tenant = "acme"
             [[tenant]]
             name = "acme"
             [[tenant.backend]]

@@ -9,9 +9,32 @@ internal static class ConfigTestHelper
 {
     public const string FileName = "test.toml";
 
+    /// <summary>
+    /// Most tests are a snippet about one table, and a config needs a listener to be valid; one that
+    /// does not mention listeners at all gets a port listener with its own tenant appended (after the
+    /// snippet, so the snippet's line numbers hold). Tests of the listener rule itself call the loader.
+    /// </summary>
+    public static string WithListener(string toml) =>
+        toml.Contains("listener", StringComparison.Ordinal)
+            ? toml
+            : toml + """
+
+
+                [[listener]]
+                name = "helper-listener"
+                bind = "127.0.0.1:0"
+                tenant = "helper-tenant"
+
+                [[tenant]]
+                name = "helper-tenant"
+
+                [[tenant.backend]]
+                address = "127.0.0.1:9"
+                """;
+
     public static IReadOnlyList<ConfigError> Errors(string toml)
     {
-        var result = ConfigLoader.Parse(toml, FileName, FakeDns);
+        var result = ConfigLoader.Parse(WithListener(toml), FileName, FakeDns);
         Assert.False(result.IsValid, "expected the config to be invalid");
         Assert.Null(result.Config);
         return result.Errors;
@@ -23,7 +46,7 @@ internal static class ConfigTestHelper
 
     public static BalancerConfig Load(string toml)
     {
-        var result = ConfigLoader.Parse(toml, FileName, FakeDns);
+        var result = ConfigLoader.Parse(WithListener(toml), FileName, FakeDns);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         return result.Config;
     }
