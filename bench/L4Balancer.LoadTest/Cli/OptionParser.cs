@@ -157,7 +157,8 @@ internal static class OptionParser
                 o.Mode = mode;
                 return true;
             case "--kind":
-                if (!Enum.TryParse<ServerKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+                // serve offers the three plain kinds; a stream needs a length, which only soak sets.
+                if (!Enum.TryParse<ServerKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || kind == ServerKind.Stream)
                 {
                     error = $"--kind \"{value}\" must be http, echo or discard";
                     return false;

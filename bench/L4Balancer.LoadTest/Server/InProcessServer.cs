@@ -5,25 +5,35 @@ using System.Net.Sockets;
 namespace L4Balancer.LoadTest.Server;
 
 /// <summary>
-/// A trivial target for selftest and <c>serve</c>: HTTP (GET heads only, pipelining allowed), echo
-/// or discard. Not a benchmark subject; just cheap enough that the generator, not it, is measured.
+/// A trivial target for selftest, <c>serve</c> and soak: HTTP (GET heads only, pipelining allowed),
+/// echo, discard, or a paced stream. Not a benchmark subject; just cheap enough that the generator,
+/// not it, is measured.
 /// </summary>
 internal sealed class InProcessServer : IAsyncDisposable
 {
     private static readonly byte[] KeepAliveResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"u8.ToArray();
     private static readonly byte[] CloseResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"u8.ToArray();
 
+    /// <summary>A <see cref="ServerKind.Stream"/> chunk: the shape of an LLM's streamed answer, a token batch at a time.</summary>
+    public const int StreamChunkBytes = 1024;
+
+    public static readonly TimeSpan StreamChunkInterval = TimeSpan.FromMilliseconds(250);
+
+    private static readonly byte[] StreamChunk = Enumerable.Range(0, StreamChunkBytes).Select(i => (byte)('a' + i % 26)).ToArray();
+
     private readonly Socket _listener;
     private readonly ServerKind _kind;
+    private readonly int _streamChunks;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Socket, bool> _connections = new();
     private readonly Task _acceptLoop;
     private long _accepted;
 
-    private InProcessServer(Socket listener, ServerKind kind)
+    private InProcessServer(Socket listener, ServerKind kind, int streamChunks)
     {
         _listener = listener;
         _kind = kind;
+        _streamChunks = streamChunks;
         EndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
@@ -32,14 +42,23 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public long Accepted => Volatile.Read(ref _accepted);
 
-    public static InProcessServer Start(IPEndPoint bind, ServerKind kind)
+    /// <summary>Bytes every <see cref="ServerKind.Stream"/> connection carries.</summary>
+    public long StreamBytes => (long)_streamChunks * StreamChunkBytes;
+
+    /// <summary>A stream server whose streams last about <paramref name="duration"/> (at least one chunk).</summary>
+    public static InProcessServer StartStream(IPEndPoint bind, TimeSpan duration) =>
+        Start(bind, ServerKind.Stream, Math.Max(1, (int)(duration / StreamChunkInterval)));
+
+    public static InProcessServer Start(IPEndPoint bind, ServerKind kind) => Start(bind, kind, streamChunks: 0);
+
+    private static InProcessServer Start(IPEndPoint bind, ServerKind kind, int streamChunks)
     {
         var listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             listener.Bind(bind);
             listener.Listen(4096);
-            return new InProcessServer(listener, kind);
+            return new InProcessServer(listener, kind, streamChunks);
         }
         catch
         {
@@ -98,6 +117,9 @@ internal sealed class InProcessServer : IAsyncDisposable
                 case ServerKind.Echo:
                     await ServeEchoAsync(socket, echo: true).ConfigureAwait(false);
                     break;
+                case ServerKind.Stream:
+                    await ServeStreamAsync(socket).ConfigureAwait(false);
+                    break;
                 default:
                     await ServeEchoAsync(socket, echo: false).ConfigureAwait(false);
                     break;
@@ -110,6 +132,35 @@ internal sealed class InProcessServer : IAsyncDisposable
         {
             _connections.TryRemove(socket, out _);
             socket.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Once the connection's first bytes arrive (whatever they are: through an sni listener, the
+    /// ClientHello), a chunk every <see cref="StreamChunkInterval"/> for the stream's length, then FIN,
+    /// and wait for the client to close.
+    /// </summary>
+    private async Task ServeStreamAsync(Socket socket)
+    {
+        var buffer = new byte[16 * 1024];
+        if (await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false) == 0)
+        {
+            return;
+        }
+
+        using var pace = new PeriodicTimer(StreamChunkInterval);
+        for (var i = 0; i < _streamChunks; i++)
+        {
+            await Net.SocketIo.SendAllAsync(socket, StreamChunk, _stop.Token).ConfigureAwait(false);
+            if (i + 1 < _streamChunks)
+            {
+                await pace.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false);
+            }
+        }
+
+        socket.Shutdown(SocketShutdown.Send);
+        while (await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false) > 0)
+        {
         }
     }
 

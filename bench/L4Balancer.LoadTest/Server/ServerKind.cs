@@ -10,4 +10,7 @@ internal enum ServerKind
 
     /// <summary>Reads and drops everything.</summary>
     Discard,
+
+    /// <summary>soak's long stream: after the first bytes, a paced chunk at a time, then FIN.</summary>
+    Stream,
 }

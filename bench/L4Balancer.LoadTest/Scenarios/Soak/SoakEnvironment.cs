@@ -18,7 +18,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
 
     private readonly bool _keepFiles;
 
-    private SoakEnvironment(InProcessServer webA, InProcessServer webB, StreamServer stream, SoakBalancer balancer, bool keepFiles)
+    private SoakEnvironment(InProcessServer webA, InProcessServer webB, InProcessServer stream, SoakBalancer balancer, bool keepFiles)
     {
         _keepFiles = keepFiles;
         WebA = webA;
@@ -29,7 +29,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
 
     public InProcessServer WebA { get; }
     public InProcessServer WebB { get; }
-    public StreamServer Stream { get; }
+    public InProcessServer Stream { get; }
     public SoakBalancer Balancer { get; }
 
     public static async Task<SoakEnvironment> StartAsync(LoadTestOptions o, CancellationToken cancellationToken = default)
@@ -39,7 +39,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
         var webA = InProcessServer.Start(loopback, ServerKind.Http);
         var webB = InProcessServer.Start(loopback, ServerKind.Http);
-        var stream = StreamServer.Start(loopback, o.StreamDuration);
+        var stream = InProcessServer.StartStream(loopback, o.StreamDuration);
         try
         {
             var balancer = await SoakBalancer.StartAsync(executable, webA.EndPoint, webB.EndPoint, stream.EndPoint, HelloTimeout, cancellationToken).ConfigureAwait(false);
