@@ -13,6 +13,11 @@ namespace L4Balancer.Core.Proxy;
 /// </summary>
 internal sealed class SocketPipe
 {
+    // getsockopt(IPPROTO_TCP, TCP_INFO): tcpi_state is the first byte; TCP_CLOSE is 7 (linux/tcp_states.h).
+    private const int IpProtocolTcp = 6;
+    private const int TcpInfo = 11;
+    private const byte TcpStateClose = 7;
+
     private readonly IRelayOwner _owner;
     private readonly Pipe _input;
     private readonly int _minimumReceive;
@@ -36,9 +41,6 @@ internal sealed class SocketPipe
     public PipeReader Input => _input.Reader;
 
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
-
-    /// <summary>True once the peer sent FIN (and everything before it was received).</summary>
-    public bool ReceivedEof { get; private set; }
 
     /// <summary>Socket → <see cref="Input"/> until EOF, a failure, or the reader of the input goes away.</summary>
     public async Task ReceiveAsync()
@@ -76,8 +78,7 @@ internal sealed class SocketPipe
                         break;
                     }
 
-                    ReceivedEof = true;
-                    break;
+                    break; // a FIN: the writer completes normally, and the other side's send loop passes it on
                 }
 
                 mayHaveMore = received == memory.Length;
@@ -129,10 +130,10 @@ internal sealed class SocketPipe
     }
 
     /// <summary>
-    /// Whether a receive of 0 bytes (end of stream) was really a reset (or an abort). After an RST the first system
-    /// call on the socket reports ECONNRESET and every later receive returns 0; when our send loop on
-    /// the same socket makes that first call, the receive loop sees a clean end, and passing it on
-    /// as a FIN made a truncated stream look complete (43–88 of 300 runs, issue 11). The kernel still
+    /// Whether a receive of 0 bytes (end of stream) was really a reset (or an abort). After an RST the
+    /// first system call on the socket reports ECONNRESET and every later receive returns 0; when our
+    /// send loop on the same socket makes that first call, the receive loop sees a clean end, and
+    /// passing it on as a FIN made a truncated stream look complete (43–88 of 300 runs, issue 11). The kernel still
     /// knows: a reset socket is in TCP_CLOSE, while a FIN leaves it in CLOSE_WAIT (or TIME_WAIT after
     /// our own FIN). CLOSE is also reached gracefully through LAST_ACK, but only after our send side
     /// shut down, so that case is told apart by our own flag, read after the state.
@@ -157,10 +158,6 @@ internal sealed class SocketPipe
             return true;
         }
     }
-
-    private const int IpProtocolTcp = 6;
-    private const int TcpInfo = 11;
-    private const byte TcpStateClose = 7;
 
     /// <summary>
     /// <paramref name="source"/> → this socket. When the source completes (the other peer sent FIN),

@@ -1,6 +1,6 @@
 namespace L4Balancer.Core.Tls;
 
-/// <summary>How <see cref="SniPeeker.PeekAsync"/> ended.</summary>
+/// <summary>How the SNI peek of a connection ended (<see cref="ClientHelloBuffer.Advance"/> gives the verdicts on the bytes).</summary>
 internal enum SniPeekStatus
 {
     /// <summary>A complete ClientHello with a host name: route by it.</summary>
@@ -24,9 +24,6 @@ internal enum SniPeekStatus
     /// <summary>The timeout token fired before a complete ClientHello (<c>client_hello_timeout</c>).</summary>
     Timeout,
 
-    /// <summary>
-    /// The read was cancelled with <see cref="System.IO.Pipelines.PipeReader.CancelPendingRead"/>:
-    /// the caller is tearing the connection down.
-    /// </summary>
+    /// <summary>The session closed the connection while it waited (a reset, a drain, an eviction).</summary>
     Canceled,
 }
