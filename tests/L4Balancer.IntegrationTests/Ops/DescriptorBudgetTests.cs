@@ -18,7 +18,8 @@ public class DescriptorBudgetTests
 {
     private const int HeldClients = 1200;
 
-    // Far below one core: a spinning accept loop burns ~1 s of CPU per second. Generous, the machine is shared.
+    // Far below one core: a spinning accept loop burns ~1 s of CPU per second (2/3 of that with both
+    // cores busy elsewhere). Generous, the machine is shared; the quietest of three windows counts.
     private const double MaxCpuSecondsOverWindow = 0.5;
     private static readonly TimeSpan CpuWindow = TimeSpan.FromSeconds(2);
 
@@ -84,8 +85,8 @@ public class DescriptorBudgetTests
                     because: $"{closed} global_limit rejections to be counted");
             }
 
-            var cpu = await ProcFs.CpuOverAsync(process.Id, CpuWindow);
-            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in {CpuWindow.TotalSeconds} s at its limit (a spinning thread?)");
+            var cpu = await ProcFs.QuietestCpuOverAsync(process.Id, CpuWindow, MaxCpuSecondsOverWindow);
+            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in the quietest of 3 windows of {CpuWindow.TotalSeconds} s at its limit (a spinning thread?)");
 
             var first = clients[outcomes.ToList().IndexOf(Outcome.Served)];
             Assert.Equal(Outcome.Served, await ProbeAsync(first, TimeSpan.FromSeconds(10)));
@@ -161,9 +162,9 @@ public class DescriptorBudgetTests
             // between prlimit and these connects would it release them first, and no accept fail.)
             await process.WaitForLineAsync(@"listener main: accept failed \(TooManyOpenSockets\) \d+ times|released \d+ spare descriptors", TimeSpan.FromSeconds(15));
             await process.WaitForLineAsync(@"released \d+ spare descriptors", TimeSpan.FromSeconds(5));
-            var cpu = await ProcFs.CpuOverAsync(process.Id, CpuWindow);
+            var cpu = await ProcFs.QuietestCpuOverAsync(process.Id, CpuWindow, MaxCpuSecondsOverWindow);
             Assert.False(process.HasExited, "the balancer died at its descriptor limit");
-            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in {CpuWindow.TotalSeconds} s while accept failed with EMFILE (a spinning accept loop?)");
+            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in the quietest of 3 windows of {CpuWindow.TotalSeconds} s while accept failed with EMFILE (a spinning accept loop?)");
 
             // Rate-limited: one line per interval with a count, not one per failed accept (~10 a second).
             var failureLines = process.Output.Count(l => Regex.IsMatch(l, "listener main: accept failed"));
