@@ -13,7 +13,8 @@ internal sealed record GlobalConfig
 
     /// <summary>
     /// Connections on sni listeners still waiting for their ClientHello, in total (an extension key,
-    /// <c>max_pending_handshakes</c>); 0 = unlimited. Refusals count as <c>global_limit</c>.
+    /// <c>max_pending_handshakes</c>); 0 = unlimited. Never a refusal: when full, a newcomer evicts the least
+    /// advanced of the oldest (see <see cref="Limits.PendingHandshakeSet"/>), which ends as <c>hello_timeout</c>.
     /// </summary>
     public int MaxPendingHandshakes { get; init; } = 4096;
 
