@@ -78,6 +78,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     public ReloadCounters Reloads { get; } = new();
 
+    /// <summary>Binary upgrades this process (and, carried over, its predecessors) started.</summary>
+    public UpgradeCounters Upgrades { get; } = new();
+
+    /// <summary>Set once this process has taken over from a predecessor (SIGUSR2 upgrade); null for a fresh start.</summary>
+    public Takeover? TookOver { get; set; }
+
     public HealthMonitor Health { get; }
 
     /// <summary>The "L4Balancer" meter and its instruments (SPEC "Metrics"), reading this engine's counters.</summary>
