@@ -194,6 +194,8 @@ internal static unsafe partial class HandoverNative
 
     public static int ParentPid() => GetPpid();
 
+    public static uint UserId() => GetUid();
+
     public static int ControlSpace(int descriptors) => CmsgHeaderSize + Align(descriptors * sizeof(int));
 
     private static int Align(int length) => (length + 7) & ~7;
@@ -209,4 +211,7 @@ internal static unsafe partial class HandoverNative
 
     [LibraryImport("libc", EntryPoint = "getppid")]
     private static partial int GetPpid();
+
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    private static partial uint GetUid();
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using L4Balancer.Core.Handover;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -23,11 +24,31 @@ internal sealed class AdminConnectionListenerFactory(ILoggerFactory loggerFactor
     /// <summary>The listener Kestrel bound last (there is one admin address), for a binary upgrade to hand over.</summary>
     public AdminConnectionListener? Current { get; private set; }
 
-    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         // Kestrel's own helper: dual mode for [::], the same bind it would have done. A socket handed
         // over by the previous process is the same kernel socket: its queue was never closed.
-        var socket = adopted?.TakeAdmin(endpoint) ?? SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        var logger = loggerFactory.CreateLogger(AdminLog.Category);
+        var socket = adopted?.TakeAdmin(endpoint);
+        if (socket is null)
+        {
+            try
+            {
+                socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && OperatingSystem.IsLinux())
+            {
+                // A balancer draining after SIGTERM may hold the address and hand it over (issue 12).
+                if (await AdminTakeover.TryTakeAsync(endpoint, cancellationToken).ConfigureAwait(false) is not { } taken)
+                {
+                    throw;
+                }
+
+                AdminLog.TookOverFromDraining(logger, taken.From);
+                socket = taken.Socket;
+            }
+        }
+
         try
         {
             socket.Listen(Backlog);
@@ -38,10 +59,9 @@ internal sealed class AdminConnectionListenerFactory(ILoggerFactory loggerFactor
             throw;
         }
 
-        var logger = loggerFactory.CreateLogger(AdminLog.Category);
         var contexts = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
         var listener = new AdminConnectionListener(socket, contexts, onOutOfDescriptors, logger, timeProvider);
         Current = listener;
-        return ValueTask.FromResult<IConnectionListener>(listener);
+        return listener;
     }
 }

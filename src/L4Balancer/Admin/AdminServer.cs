@@ -39,6 +39,8 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private readonly AdoptedSockets? _adopted;
     private AdminConnectionListenerFactory? _listeners;
     private WebApplication? _app;
+    private CancellationTokenSource? _offering;
+    private Task _offer = Task.CompletedTask;
     private MeterProvider? _meterProvider;
 
     /// <param name="adopted">Sockets handed over by the process this one replaces (a binary upgrade), or null.</param>
@@ -156,6 +158,26 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// This process is draining after SIGTERM (not an upgrade): keep answering (<c>/healthz</c> says
+    /// 503 <c>stopping</c>), but give the admin socket to a new process that asks for it, so a successor
+    /// started during the drain does not fail on "address in use" (see <see cref="AdminTakeover"/>).
+    /// </summary>
+    public void OfferToSuccessor()
+    {
+        if (!OperatingSystem.IsLinux() || ListenSocket is not { } admin || _offering is not null)
+        {
+            return;
+        }
+
+        _offering = new CancellationTokenSource();
+        _offer = AdminTakeover.OfferAsync(admin.Socket, async pid =>
+        {
+            await HandOverAsync().ConfigureAwait(false);
+            AdminLog.HandedToSuccessor(_logger, pid);
+        }, _offering.Token);
+    }
+
     /// <summary>The token of the config now serving, so a reload can rotate it (the listen address needs a restart).</summary>
     private string CurrentToken() => _engine.CurrentOrNull?.Config.Admin?.Token ?? _config.Token;
 
@@ -164,6 +186,13 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_offering is { } offering)
+        {
+            await offering.CancelAsync().ConfigureAwait(false);
+            await _offer.ConfigureAwait(false);
+            offering.Dispose();
+        }
+
         if (_app is { } app)
         {
             await app.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -97,6 +97,18 @@ internal static class BalancerHost
             }
 
             var engine = host.Services.GetRequiredService<BalancerEngine>();
+            if (host.Services.GetService<AdminServer>() is { } adminServer)
+            {
+                // A plain SIGTERM (not an upgrade): the admin socket goes to a successor started during the drain.
+                host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+                {
+                    if (!upgrade.SuppressStopping)
+                    {
+                        adminServer.OfferToSuccessor();
+                    }
+                });
+            }
+
             if (successor is not null && !await CompleteTakeoverAsync(host, engine, successor, upgrade, config, logger).ConfigureAwait(false))
             {
                 await host.WaitForShutdownAsync().ConfigureAwait(false);
