@@ -144,6 +144,7 @@ internal sealed partial class BalancerProcess : IAsyncDisposable
 
     public const int SIGHUP = 1;
     public const int SIGTERM = 15;
+    public const int SIGUSR2 = 12;
 
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
     {
