@@ -1,5 +1,5 @@
-using System.Reflection;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Telemetry;
 using L4Balancer.Demo;
 using L4Balancer.Hosting;
 
@@ -11,8 +11,7 @@ internal static class Program
     public const int ExitFatal = 1;
     public const int ExitBadConfig = 2;
 
-    public static string Version =>
-        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => BuildInfo.Current.Version;
 
     public static async Task<int> Main(string[] args)
     {

@@ -55,7 +55,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _descriptorLimit = descriptorLimit;
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
+        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads, Upgrades);
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
