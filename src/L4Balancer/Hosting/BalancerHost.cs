@@ -1,5 +1,6 @@
 using L4Balancer.Admin;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,8 @@ internal static class BalancerHost
 {
     /// <summary>Runs until SIGTERM/SIGINT; returns the process exit code (SPEC: 0 after a clean drain, 1 fatal).</summary>
     /// <param name="successor">Set when this process takes over from a running one (SIGUSR2 upgrade): the sockets and state it handed over.</param>
-    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null)
+    /// <param name="activated">Listening sockets systemd passed (socket activation, LISTEN_FDS), or null.</param>
+    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null, AdoptedSockets? activated = null)
     {
         // Before any socket exists: the descriptor budget is computed from the raised limit.
         var nofile = DescriptorLimit.RaiseSoftToHard();
@@ -38,7 +40,7 @@ internal static class BalancerHost
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft, spares: spares));
         var start = successor?.State is { } handed
             ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted)
-            : EngineStart.Fresh;
+            : activated is not null ? EngineStart.Fresh with { Adopted = activated } : EngineStart.Fresh;
         var upgrade = new UpgradeState(successor);
         builder.Services.AddSingleton(upgrade);
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath, start));
@@ -56,7 +58,7 @@ internal static class BalancerHost
                 sp.GetService<IConfigReloader>(),
                 sp.GetRequiredService<ILoggerFactory>(),
                 sp.GetRequiredService<TimeProvider>(),
-                successor?.Adopted));
+                successor?.Adopted ?? activated));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
         }
 
@@ -80,6 +82,11 @@ internal static class BalancerHost
                 HostLog.DescriptorLimitRaised(logger, raise.Before, raise.After);
             }
 
+            if (activated is not null)
+            {
+                HostLog.ActivatedSockets(logger, activated.Count);
+            }
+
             try
             {
                 await host.StartAsync().ConfigureAwait(false);
@@ -97,6 +104,15 @@ internal static class BalancerHost
             }
 
             var engine = host.Services.GetRequiredService<BalancerEngine>();
+            if (activated is not null)
+            {
+                foreach (var unused in activated.Unclaimed())
+                {
+                    HostLog.ActivatedSocketUnused(logger, unused.Name, unused.EndPoint);
+                }
+
+                activated.Dispose();
+            }
             if (host.Services.GetService<AdminServer>() is { } adminServer)
             {
                 // A plain SIGTERM (not an upgrade): the admin socket goes to a successor started during the drain.

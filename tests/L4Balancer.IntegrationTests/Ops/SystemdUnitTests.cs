@@ -76,6 +76,20 @@ public partial class SystemdUnitTests
     }
 
     [SystemdAnalyzeFact]
+    public async Task Systemd_analyze_verify_passes_for_the_socket_unit_beside_the_service()
+    {
+        var service = await InstallableCopyAsync();
+        var socket = Path.Combine(Path.GetDirectoryName(service)!, "l4balancer.socket");
+        File.Copy(Path.Combine(RepoPaths.Root, "deploy", "l4balancer.socket"), socket);
+
+        var (code, output, errors) = await ExternalTool.RunAsync(SystemdAnalyzeFactAttribute.Path!, ["verify", "--man=no", socket, service]);
+
+        Assert.True(code == 0, $"systemd-analyze verify exit {code}:\n{output}{errors}");
+        Assert.Equal("", (output + errors).Trim());
+        Assert.Contains("FileDescriptorName=main", await File.ReadAllTextAsync(socket));
+    }
+
+    [SystemdAnalyzeFact]
     public async Task Systemd_analyze_security_rates_the_exposure_two_or_lower()
     {
         var copy = await InstallableCopyAsync();
