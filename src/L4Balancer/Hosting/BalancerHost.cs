@@ -65,9 +65,10 @@ internal static class BalancerHost
         // SIGHUP's default action terminates the process: take it over before any listener binds, so a
         // reload signal sent the moment the log says "accepting" cannot kill the balancer.
         builder.Services.AddHostedService<SighupHandler>();
-        if (configPath is not null && OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux())
         {
-            // SIGUSR2 = binary upgrade; the demo has no config file for a new process to read.
+            // SIGUSR2 = binary upgrade (refused by the demo, which has no config file: but never the
+            // signal's default action, which would terminate the process).
             builder.Services.AddHostedService<UpgradeCoordinator>();
         }
 
@@ -200,6 +201,8 @@ internal static class BalancerHost
     /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>
     public static TimeSpan ShutdownTimeoutFor(BalancerConfig config) => config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
 
+    private const string SystemdConsoleVariable = "L4LB_SYSTEMD_CONSOLE";
+
     private static void ConfigureLogging(ILoggingBuilder logging, LogFormat format)
     {
         logging.SetMinimumLevel(LogLevel.Information);
@@ -225,8 +228,11 @@ internal static class BalancerHost
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             });
         }
-        else if (SystemdHelpers.IsSystemdService())
+        else if (SystemdHelpers.IsSystemdService() || Environment.GetEnvironmentVariable(SystemdConsoleVariable) == "1")
         {
+            // A successor started by an upgrade is not systemd's child (IsSystemdService looks at the
+            // parent) but writes to the same journal: the variable passes the decision on.
+            Environment.SetEnvironmentVariable(SystemdConsoleVariable, "1");
             // Under systemd: "<6>category[id] message", so the journal records each line's priority.
             logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
         }
