@@ -77,10 +77,10 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// <summary>Process-wide admission counts; they outlive every snapshot, the limits come from each.</summary>
     public GlobalLimitState Limits { get; } = new();
 
-    public ReloadCounters Reloads { get; } = new();
+    public OutcomeCounters Reloads { get; } = new();
 
     /// <summary>Binary upgrades this process (and, carried over, its predecessors) started.</summary>
-    public UpgradeCounters Upgrades { get; } = new();
+    public OutcomeCounters Upgrades { get; } = new();
 
     /// <summary>Set once this process has taken over from a predecessor (SIGUSR2 upgrade); null for a fresh start.</summary>
     public Takeover? TookOver { get; set; }

@@ -27,13 +27,13 @@ internal sealed class BalancerMetrics : IDisposable
     private readonly StateStore _state;
     private readonly ConnectionRegistry _connections;
     private readonly RejectionCounters _rejections;
-    private readonly ReloadCounters _reloads;
-    private readonly UpgradeCounters _upgrades;
+    private readonly OutcomeCounters _reloads;
+    private readonly OutcomeCounters _upgrades;
     private readonly Histogram<double> _connectSeconds;
     private readonly Histogram<double> _durationSeconds;
     private readonly Dictionary<string, (long ClientToBackend, long BackendToClient)> _lastBytes = new(StringComparer.Ordinal);
 
-    public BalancerMetrics(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, RejectionCounters rejections, ReloadCounters reloads, UpgradeCounters upgrades)
+    public BalancerMetrics(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, RejectionCounters rejections, OutcomeCounters reloads, OutcomeCounters upgrades)
     {
         _current = current;
         _state = state;

@@ -1,11 +1,12 @@
 namespace L4Balancer.Core.Runtime;
 
 /// <summary>
-/// Outcomes of binary upgrades (SIGUSR2), the source of <c>l4lb_upgrades_total{result}</c>. A process
-/// that took over starts from its predecessor's counts (carried in the handover) plus its own success,
-/// so the series reads as the history of the service, not of one process.
+/// Successes and failures of an operation the engine outlives snapshots for: config reloads (SIGHUP and
+/// <c>POST /api/reload</c>, <c>l4lb_config_reloads_total{result}</c>) and binary upgrades (SIGUSR2,
+/// <c>l4lb_upgrades_total{result}</c>). A process that took over carries its predecessor's upgrade counts
+/// (<see cref="Carry"/>), so that series reads as the history of the service, not of one process.
 /// </summary>
-internal sealed class UpgradeCounters
+internal sealed class OutcomeCounters
 {
     private long _ok;
     private long _error;
