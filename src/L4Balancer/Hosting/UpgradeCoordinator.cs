@@ -112,7 +112,7 @@ internal sealed class UpgradeCoordinator(
         var channelName = $"@l4balancer-upgrade-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         using var rendezvous = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         rendezvous.Bind(HandoverChannel.EndPointFor(channelName));
-        rendezvous.Listen(1);
+        rendezvous.Listen(8);
 
         var command = ProcessCommand.Current;
         Process child;
@@ -193,19 +193,13 @@ internal sealed class UpgradeCoordinator(
     /// <summary>The conversation; returns null once the new process has been told to commit, else why not.</summary>
     private async Task<string?> ConverseAsync(Process child, Socket rendezvous, CancellationToken abort, CancellationToken exited)
     {
-        Socket accepted;
+        HandoverChannel accepted;
         using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(abort, exited))
         {
-            accepted = await rendezvous.AcceptAsync(waiting.Token).ConfigureAwait(false);
+            accepted = await AcceptChildAsync(rendezvous, child.Id, waiting.Token).ConfigureAwait(false);
         }
 
-        using var channel = new HandoverChannel(accepted);
-        if (channel.PeerPid() != child.Id)
-        {
-            // The name is abstract, hence reachable by any local process: only our child gets sockets.
-            return $"pid {channel.PeerPid()}, not the new process {child.Id}, connected to the handover socket";
-        }
-
+        using var channel = accepted;
         var (hello, stray) = await channel.ReceiveAsync(abort).ConfigureAwait(false);
         HandoverChannel.CloseAll(stray);
         if (hello.Type == HandoverMessage.Error)
@@ -265,6 +259,24 @@ internal sealed class UpgradeCoordinator(
 
         await channel.SendAsync(new HandoverMessage { Type = HandoverMessage.Commit, Pid = Environment.ProcessId }, abort).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// The name is abstract, hence reachable (and listed in /proc/net/unix) for any local process: only
+    /// our child gets sockets; anyone else is hung up on and the wait goes on (SO_PEERCRED).
+    /// </summary>
+    private static async Task<HandoverChannel> AcceptChildAsync(Socket rendezvous, int childPid, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var candidate = new HandoverChannel(await rendezvous.AcceptAsync(cancellationToken).ConfigureAwait(false));
+            if (candidate.PeerPid() == childPid)
+            {
+                return candidate;
+            }
+
+            candidate.Dispose();
+        }
     }
 
     private static Process StartChild(ProcessCommand command, string channelName)
