@@ -84,23 +84,25 @@ internal sealed class UpgradeRig : IAsyncDisposable
     public Task WriteConfigAsync(string body) => File.WriteAllTextAsync(ConfigPath, body);
 
     /// <summary>
-    /// Sends SIGUSR2 to the serving process (<paramref name="signals"/> times back to back) and waits
-    /// for the outcome of the upgrade it starts: "handed over" (then also for the new process's "took
-    /// over" line, with the same generation) or "failed".
+    /// Sends SIGUSR2 to the serving process and waits for the outcome of the upgrade it starts:
+    /// "handed over" (then also for the new process's "took over" line, with the same generation) or
+    /// "failed". <paramref name="whileStarting"/> runs once the new process is logged as started.
     /// </summary>
-    public async Task<UpgradeOutcome> UpgradeAsync(int signals = 1, TimeSpan? timeout = null)
+    public async Task<UpgradeOutcome> UpgradeAsync(Func<Task>? whileStarting = null, TimeSpan? timeout = null)
     {
         var from = ServingPid;
         var started = First.Matches(StartedPattern).Count;
         var ended = First.Matches(EndedPattern).Count;
         var signalledAt = Stopwatch.GetTimestamp();
-        for (var i = 0; i < signals; i++)
-        {
-            Signal(from, Pids.SIGUSR2);
-        }
+        Signal(from, Pids.SIGUSR2);
 
         var newPid = int.Parse((await First.WaitForMatchesAsync(StartedPattern, started + 1, timeout))[started].Groups[1].Value);
         Watch(newPid);
+        if (whileStarting is not null)
+        {
+            await whileStarting();
+        }
+
         var end = (await First.WaitForMatchesAsync(EndedPattern, ended + 1, timeout))[ended];
         if (end.Groups["reason"].Success)
         {
