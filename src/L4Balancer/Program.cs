@@ -1,5 +1,5 @@
-using System.Reflection;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Telemetry;
 using L4Balancer.Demo;
 using L4Balancer.Hosting;
 
@@ -11,11 +11,11 @@ internal static class Program
     public const int ExitFatal = 1;
     public const int ExitBadConfig = 2;
 
-    public static string Version =>
-        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => BuildInfo.Current.Version;
 
     public static async Task<int> Main(string[] args)
     {
+        _ = ProcessCommand.Current; // the executable's path as it is now, before a deploy can replace it
         RuntimeTuning.Apply();
         var command = CommandLine.Parse(args);
         switch (command.Command)
@@ -58,14 +58,52 @@ internal static class Program
 
     private static async Task<int> RunAsync(string path, LogFormat format)
     {
+        var upgrade = UpgradeSuccessor.FromEnvironment();
         var result = ConfigLoader.LoadFile(path);
+        if (upgrade is not { } handover)
+        {
+            if (!result.IsValid)
+            {
+                PrintErrors(result);
+                return ExitBadConfig;
+            }
+
+            return await BalancerHost.RunAsync(result.Config, format, configPath: path);
+        }
+
+        // Started by a running balancer's SIGUSR2: its upgrade_timeout bounds everything until "ready".
+        using var handshake = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        UpgradeSuccessor successor;
+        try
+        {
+            successor = await UpgradeSuccessor.ConnectAsync(handover.Channel, handover.Parent, handshake.Token);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"l4balancer: upgrade: cannot reach the running process (pid {handover.Parent}): {ex.Message}");
+            return ExitFatal;
+        }
+
         if (!result.IsValid)
         {
             PrintErrors(result);
+            await successor.FailAsync(result.Errors.Select(e => e.ToString()), handshake.Token);
+            successor.Dispose();
             return ExitBadConfig;
         }
 
-        return await BalancerHost.RunAsync(result.Config, format, configPath: path);
+        try
+        {
+            await successor.ReceiveStateAsync(Version, handshake.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Net.Sockets.SocketException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            Console.Error.WriteLine($"l4balancer: upgrade: the handover from pid {handover.Parent} failed: {ex.Message}");
+            successor.Dispose();
+            return ExitFatal;
+        }
+
+        return await BalancerHost.RunAsync(result.Config, format, configPath: path, successor: successor);
     }
 
     public static void PrintErrors(ConfigLoadResult result)

@@ -23,6 +23,7 @@ internal sealed partial class ConfigBinder
 
             // 0 is meaningful here: close what is left as soon as the listeners are closed.
             DrainTimeout = reader.Duration("drain_timeout", defaults.DrainTimeout, allowZero: true),
+            UpgradeTimeout = reader.Duration("upgrade_timeout", defaults.UpgradeTimeout, allowZero: false),
             Backlog = reader.Int("backlog", defaults.Backlog, min: 1),
             AccessLog = reader.Bool("access_log", defaults.AccessLog),
             Deny = ReadPrefixes(reader, "deny", "global deny").Select(p => p.Prefix).ToList(),

@@ -21,7 +21,7 @@ internal static class ConfigSummary
             $"global max_connections={Limit(global.MaxConnections)} max_connections_per_ip={Limit(global.MaxConnectionsPerIp)} " +
             $"max_pending_handshakes={Limit(global.MaxPendingHandshakes)} max_pending_handshakes_per_ip={Limit(global.MaxPendingHandshakesPerIp)} " +
             $"connect_timeout={Duration(global.ConnectTimeout)} idle_timeout={Duration(global.IdleTimeout)} " +
-            $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} " +
+            $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} upgrade_timeout={Duration(global.UpgradeTimeout)} " +
             $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")}{List(" deny=", global.Deny)}");
 
         Line(text, config.Admin is { } admin ? $"admin {admin.Listen}" : "admin off");

@@ -26,6 +26,12 @@ internal sealed record GlobalConfig
     public TimeSpan ClientHelloTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a binary upgrade (SIGUSR2) waits for the new process to be ready (<c>upgrade_timeout</c>);
+    /// past it the new process is killed and the running one carries on. The running config's value applies.
+    /// </summary>
+    public TimeSpan UpgradeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Listen backlog for every listener (an extension key, <c>backlog</c>; nginx's default).</summary>
     public int Backlog { get; init; } = 511;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Net;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +43,12 @@ internal sealed class Listener : IAsyncDisposable
     /// <summary>The bound address (the real port when the config said port 0).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>The listening socket, for a binary upgrade to hand over (the successor gets a duplicate).</summary>
+    public Socket Socket => _socket;
+
+    /// <summary>True if the socket came from the process this one replaced.</summary>
+    public bool Adopted { get; private init; }
+
     /// <summary>Binds and listens; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     /// <param name="onOutOfDescriptors">Called when accept fails with EMFILE/ENFILE (the engine releases its spare descriptors).</param>
     public static Listener Bind(ListenerConfig config, int backlog, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
@@ -71,9 +78,27 @@ internal sealed class Listener : IAsyncDisposable
         return new Listener(config, socket, onAccepted, onOutOfDescriptors, logger, timeProvider);
     }
 
+    /// <summary>
+    /// Takes over a listening socket handed over by the previous process: the same kernel socket, so its
+    /// accept queue was never closed. <c>listen</c> again only applies this config's backlog.
+    /// </summary>
+    public static Listener Adopt(ListenerConfig config, Socket socket, int backlog, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
+    {
+        socket.Listen(backlog);
+        return new Listener(config, socket, onAccepted, onOutOfDescriptors, logger, timeProvider) { Adopted = true };
+    }
+
     public void Start()
     {
-        ProxyLog.Listening(_logger, Name, LocalEndPoint);
+        if (Adopted)
+        {
+            ProxyLog.ListeningAdopted(_logger, Name, LocalEndPoint);
+        }
+        else
+        {
+            ProxyLog.Listening(_logger, Name, LocalEndPoint);
+        }
+
         _started = true;
         _acceptLoop = AcceptLoopAsync();
     }
@@ -135,7 +160,10 @@ internal sealed class Listener : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting at once (the socket closes, so new connects are refused); open sessions are not touched.</summary>
+    /// <summary>
+    /// Stops accepting at once; open sessions are not touched. The socket closes, so new connects are
+    /// refused, unless a successor holds it too (a binary upgrade), which then serves its queue.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_stopping.IsCancellationRequested)
@@ -144,7 +172,7 @@ internal sealed class Listener : IAsyncDisposable
         }
 
         _stopping.Cancel();
-        _socket.Dispose();
+        SharedSocket.Close(_socket);
         await _acceptLoop.ConfigureAwait(false);
         _stopping.Dispose();
         if (_started)

@@ -9,6 +9,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint}")]
     public static partial void Listening(ILogger logger, string listener, EndPoint endPoint);
 
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint} (socket handed over by the previous process)")]
+    public static partial void ListeningAdopted(ILogger logger, string listener, EndPoint endPoint);
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "listener {Listener} stopped accepting")]
     public static partial void ListenerStopped(ILogger logger, string listener);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Health;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Proxy;
@@ -54,7 +55,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _descriptorLimit = descriptorLimit;
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads);
+        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads, Upgrades);
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
@@ -106,9 +107,13 @@ internal sealed class BalancerEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Builds the first snapshot and binds every listener; if any bind fails, none stays bound.</summary>
-    public async Task StartAsync(BalancerConfig config)
+    /// <summary>
+    /// Builds the first snapshot and binds every listener (or adopts the socket a predecessor handed
+    /// over, see <see cref="EngineStart"/>); if any bind fails, none stays bound.
+    /// </summary>
+    public async Task StartAsync(BalancerConfig config, EngineStart? start = null)
     {
+        start ??= EngineStart.Fresh;
         await _lifecycle.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -117,9 +122,16 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 throw new InvalidOperationException("the engine starts once");
             }
 
-            var snapshot = SnapshotBuilder.Build(config, 1, State, _random);
-            var bound = await BindAllAsync(config.Listeners, config.Global.Backlog).ConfigureAwait(false);
+            var snapshot = SnapshotBuilder.Build(config, start.Generation, State, _random);
+            var bound = await BindAllAsync(config.Listeners, config.Global.Backlog, start.Adopted).ConfigureAwait(false);
             State.Commit(snapshot);
+
+            // The predecessor's drains hold before the first connection is accepted.
+            foreach (var drained in start.Drains)
+            {
+                SetDraining(snapshot, drained.Tenant, drained.Address, draining: true);
+            }
+
             Publish(snapshot);
             RefreshDescriptorBudget();
             if (_descriptorLimit is not null)
@@ -237,10 +249,39 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// lives on the backend's surviving state, so it holds across reloads until undrained.
     /// </summary>
     /// <param name="address">As written in the config (case-insensitive).</param>
-    public bool SetDraining(string tenant, string address, bool draining)
+    public bool SetDraining(string tenant, string address, bool draining) =>
+        Volatile.Read(ref _current) is { } snapshot && SetDraining(snapshot, tenant, address, draining);
+
+    /// <summary>The backends of the serving config the operator drained, for a successor to keep drained.</summary>
+    public IReadOnlyList<DrainedBackend> DrainedBackends() =>
+        CurrentOrNull is not { } snapshot
+            ? []
+            : [.. snapshot.Tenants.Values.SelectMany(t => t.Backends).Where(b => b.IsDraining).Select(b => new DrainedBackend(b.Tenant, b.Address))];
+
+    /// <summary>Every listener serving now with its socket, for a binary upgrade to hand over.</summary>
+    public IReadOnlyList<Listener> ListenersForHandover()
     {
-        if (Volatile.Read(ref _current) is not { } snapshot
-            || !snapshot.Tenants.TryGetValue(tenant, out var state)
+        lock (_listeners)
+        {
+            return [.. _listeners.Values];
+        }
+    }
+
+    /// <summary>
+    /// A successor has taken the listening sockets over (a binary upgrade): stop accepting now, without
+    /// closing the kernel sockets the successor serves (see <see cref="SharedSocket"/>), and refuse
+    /// reloads. Open sessions continue; <see cref="StopAsync"/> drains them.
+    /// </summary>
+    public async Task HandOverAsync()
+    {
+        _accepting = false;
+        await MarkStoppedAsync().ConfigureAwait(false);
+        await CloseListenersAsync().ConfigureAwait(false);
+    }
+
+    private bool SetDraining(RuntimeSnapshot snapshot, string tenant, string address, bool draining)
+    {
+        if (!snapshot.Tenants.TryGetValue(tenant, out var state)
             || state.FindBackend(address) is not { } backend)
         {
             return false;
@@ -371,15 +412,17 @@ internal sealed class BalancerEngine : IAsyncDisposable
         Interlocked.Exchange(ref _generation, snapshot.Generation);
     }
 
-    /// <summary>Binds every listener or none: on a failure the ones already bound are closed again.</summary>
-    private async Task<List<Listener>> BindAllAsync(IEnumerable<ListenerConfig> configs, int backlog)
+    /// <summary>Binds (or adopts) every listener or none: on a failure the ones already bound are closed again.</summary>
+    private async Task<List<Listener>> BindAllAsync(IEnumerable<ListenerConfig> configs, int backlog, AdoptedSockets? adopted = null)
     {
         var bound = new List<Listener>();
         try
         {
             foreach (var config in configs)
             {
-                bound.Add(BindListener(config, backlog));
+                bound.Add(adopted?.TakeListener(config.Name, config.Bind) is { } socket
+                    ? Listener.Adopt(config, socket, backlog, OnAccepted, ReleaseSpareDescriptors, _logger, _timeProvider)
+                    : BindListener(config, backlog));
             }
 
             return bound;

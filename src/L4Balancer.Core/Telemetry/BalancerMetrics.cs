@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
@@ -8,29 +9,38 @@ namespace L4Balancer.Core.Telemetry;
 /// <summary>
 /// The engine's one <see cref="Meter"/> (SPEC "Metrics"). Everything but the two histograms is an
 /// observable instrument that reads the counters the data path already keeps (tenant counters, backend
-/// state, rejection and reload counters) when a listener collects, so relaying a byte costs metrics
+/// state, rejection, reload and upgrade counters) when a listener collects, so relaying a byte costs metrics
 /// nothing. The histograms are recorded once per session: at connect and at the end.
 /// </summary>
 internal sealed class BalancerMetrics : IDisposable
 {
     private const string TenantTag = "tenant";
 
+    /// <summary>Read once: it cannot change, and reading it means a Process object and, on Linux, /proc.</summary>
+    private static readonly Lazy<double> ProcessStartSeconds = new(() =>
+    {
+        using var process = Process.GetCurrentProcess();
+        return new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+    });
+
     private readonly Func<RuntimeSnapshot?> _current;
     private readonly StateStore _state;
     private readonly ConnectionRegistry _connections;
     private readonly RejectionCounters _rejections;
     private readonly ReloadCounters _reloads;
+    private readonly UpgradeCounters _upgrades;
     private readonly Histogram<double> _connectSeconds;
     private readonly Histogram<double> _durationSeconds;
     private readonly Dictionary<string, (long ClientToBackend, long BackendToClient)> _lastBytes = new(StringComparer.Ordinal);
 
-    public BalancerMetrics(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, RejectionCounters rejections, ReloadCounters reloads)
+    public BalancerMetrics(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, RejectionCounters rejections, ReloadCounters reloads, UpgradeCounters upgrades)
     {
         _current = current;
         _state = state;
         _connections = connections;
         _rejections = rejections;
         _reloads = reloads;
+        _upgrades = upgrades;
         var version = typeof(BalancerMetrics).Assembly.GetName().Version?.ToString(3);
         Meter = new Meter(new MeterOptions(MetricNames.MeterName) { Version = version });
 
@@ -50,6 +60,12 @@ internal sealed class BalancerMetrics : IDisposable
             description: "Failed connects to the backend (refused, unreachable, connect_timeout).");
         Meter.CreateObservableCounter(MetricNames.ConfigReloads, ObserveReloads,
             description: "Config reloads by result.");
+        Meter.CreateObservableCounter(MetricNames.Upgrades, ObserveUpgrades,
+            description: "Binary upgrades (SIGUSR2) by result, including those of the processes this one took over from.");
+        Meter.CreateObservableGauge(MetricNames.BuildInfo, ObserveBuildInfo,
+            description: "Always 1; the labels say which version, commit and .NET runtime are running.");
+        Meter.CreateObservableGauge(MetricNames.ProcessStartTimeSeconds, ObserveProcessStart, unit: "s",
+            description: "Start time of the process since the Unix epoch, in seconds; it changes when an upgrade hands over to a new process.");
 
         _connectSeconds = Meter.CreateHistogram(MetricNames.BackendConnectSeconds, unit: "s",
             description: "Time to establish a successful backend connect.",
@@ -141,11 +157,26 @@ internal sealed class BalancerMetrics : IDisposable
     private IEnumerable<Measurement<long>> ObserveBackendFailures() =>
         Backends().Select(b => new Measurement<long>(b.ConnectFailures, Tenant(b.Tenant), Backend(b.Address)));
 
-    private IEnumerable<Measurement<long>> ObserveReloads() =>
+    private IEnumerable<Measurement<long>> ObserveReloads() => Outcomes(_reloads.Ok, _reloads.Error);
+
+    private IEnumerable<Measurement<long>> ObserveUpgrades() => Outcomes(_upgrades.Ok, _upgrades.Error);
+
+    private static Measurement<long>[] Outcomes(long ok, long error) =>
     [
-        new Measurement<long>(_reloads.Ok, new KeyValuePair<string, object?>("result", "ok")),
-        new Measurement<long>(_reloads.Error, new KeyValuePair<string, object?>("result", "error")),
+        new Measurement<long>(ok, new KeyValuePair<string, object?>("result", "ok")),
+        new Measurement<long>(error, new KeyValuePair<string, object?>("result", "error")),
     ];
+
+    private static Measurement<int> ObserveBuildInfo()
+    {
+        var build = BuildInfo.Current;
+        return new Measurement<int>(1,
+            new KeyValuePair<string, object?>("version", build.Version),
+            new KeyValuePair<string, object?>("commit", build.Commit),
+            new KeyValuePair<string, object?>("runtime", build.Runtime));
+    }
+
+    private static double ObserveProcessStart() => ProcessStartSeconds.Value;
 
     /// <summary>The backends of the config now serving (a removed backend leaves the gauges with its config).</summary>
     private IEnumerable<Balancing.BackendState> Backends() =>

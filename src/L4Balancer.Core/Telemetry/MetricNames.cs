@@ -15,6 +15,11 @@ internal static class MetricNames
     public const string BackendConnectSeconds = "l4lb_backend_connect_seconds";
     public const string ConnectionDurationSeconds = "l4lb_connection_duration_seconds";
     public const string ConfigReloads = "l4lb_config_reloads_total";
+    public const string Upgrades = "l4lb_upgrades_total";
+    public const string BuildInfo = "l4lb_build_info";
+
+    /// <summary>Prometheus's standard process metric, unprefixed so dashboards and alerts written for any exporter find it.</summary>
+    public const string ProcessStartTimeSeconds = "process_start_time_seconds";
 
     public const string DirectionClientToBackend = "client_to_backend";
     public const string DirectionBackendToClient = "backend_to_client";

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -23,6 +24,7 @@ internal sealed class AdminConnectionListener : IConnectionListener
     private readonly TimeProvider _timeProvider;
     private readonly AcceptFailures _failures;
     private readonly CancellationTokenSource _unbinding = new();
+    private bool _unbound;
 
     public AdminConnectionListener(Socket socket, SocketConnectionContextFactory contexts, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
     {
@@ -95,19 +97,31 @@ internal sealed class AdminConnectionListener : IConnectionListener
         }
     }
 
+    /// <summary>The listening socket, for a binary upgrade to hand over.</summary>
+    public Socket Socket => _socket;
+
+    /// <summary>
+    /// Stops accepting; Kestrel's accept loop sees null and ends. The kernel socket stays open while a
+    /// successor holds it (see <see cref="SharedSocket"/>). Safe to call more than once.
+    /// </summary>
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
-        _unbinding.Cancel();
-        _socket.Dispose();
+        lock (_unbinding)
+        {
+            if (!_unbound)
+            {
+                _unbound = true;
+                _unbinding.Cancel();
+                SharedSocket.Close(_socket);
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _unbinding.Cancel();
-        _socket.Dispose();
+        await UnbindAsync().ConfigureAwait(false);
         _contexts.Dispose();
-        _unbinding.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -23,4 +23,10 @@ internal static partial class AdminLog
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "admin endpoint: accepting again after {Count} failed accepts")]
     public static partial void AcceptRecovered(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "admin: took the admin socket over from pid {Pid}, which is draining")]
+    public static partial void TookOverFromDraining(ILogger logger, int pid);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "admin: handed the admin socket to pid {Pid}, started while this process drains")]
+    public static partial void HandedToSuccessor(ILogger logger, int pid);
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
@@ -34,11 +36,17 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly long _startTimestamp;
     private readonly DateTimeOffset _startedAt;
+    private readonly AdoptedSockets? _adopted;
+    private AdminConnectionListenerFactory? _listeners;
     private WebApplication? _app;
+    private CancellationTokenSource? _offering;
+    private Task _offer = Task.CompletedTask;
     private MeterProvider? _meterProvider;
 
-    public AdminServer(BalancerEngine engine, AdminConfig config, IConfigReloader? reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    /// <param name="adopted">Sockets handed over by the process this one replaces (a binary upgrade), or null.</param>
+    public AdminServer(BalancerEngine engine, AdminConfig config, IConfigReloader? reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider, AdoptedSockets? adopted = null)
     {
+        _adopted = adopted;
         _engine = engine;
         _config = config;
         _reloader = reloader;
@@ -77,7 +85,8 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         // Our own accept loop instead of Kestrel's socket listener, which spins on EMFILE. Kestrel uses
         // the last IConnectionListenerFactory registered; removing the others leaves no doubt.
         builder.Services.RemoveAll<IConnectionListenerFactory>();
-        builder.Services.AddSingleton<IConnectionListenerFactory>(new AdminConnectionListenerFactory(_loggerFactory, _timeProvider, _engine.ReleaseSpareDescriptors));
+        _listeners = new AdminConnectionListenerFactory(_loggerFactory, _timeProvider, _engine.ReleaseSpareDescriptors, _adopted);
+        builder.Services.AddSingleton<IConnectionListenerFactory>(_listeners);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(_config.Listen);
@@ -133,6 +142,42 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             .Build();
     }
 
+    /// <summary>The listening socket and the address the config asked for, for a binary upgrade to hand over; null before start.</summary>
+    public (Socket Socket, EndPoint Listen)? ListenSocket =>
+        _listeners?.Current is { } listener ? (listener.Socket, _config.Listen) : null;
+
+    /// <summary>
+    /// A successor has taken the admin socket over: stop accepting admin connections now, leaving the
+    /// kernel socket to it. Connections already open finish as the host stops.
+    /// </summary>
+    public async Task HandOverAsync()
+    {
+        if (_listeners?.Current is { } listener)
+        {
+            await listener.UnbindAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// This process is draining after SIGTERM (not an upgrade): keep answering (<c>/healthz</c> says
+    /// 503 <c>stopping</c>), but give the admin socket to a new process that asks for it, so a successor
+    /// started during the drain does not fail on "address in use" (see <see cref="AdminTakeover"/>).
+    /// </summary>
+    public void OfferToSuccessor()
+    {
+        if (!OperatingSystem.IsLinux() || ListenSocket is not { } admin || _offering is not null)
+        {
+            return;
+        }
+
+        _offering = new CancellationTokenSource();
+        _offer = AdminTakeover.OfferAsync(admin.Socket, async pid =>
+        {
+            await HandOverAsync().ConfigureAwait(false);
+            AdminLog.HandedToSuccessor(_logger, pid);
+        }, _offering.Token);
+    }
+
     /// <summary>The token of the config now serving, so a reload can rotate it (the listen address needs a restart).</summary>
     private string CurrentToken() => _engine.CurrentOrNull?.Config.Admin?.Token ?? _config.Token;
 
@@ -141,6 +186,13 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_offering is { } offering)
+        {
+            await offering.CancelAsync().ConfigureAwait(false);
+            await _offer.ConfigureAwait(false);
+            offering.Dispose();
+        }
+
         if (_app is { } app)
         {
             await app.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,8 @@ namespace L4Balancer.Hosting;
 internal static class BalancerHost
 {
     /// <summary>Runs until SIGTERM/SIGINT; returns the process exit code (SPEC: 0 after a clean drain, 1 fatal).</summary>
-    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null)
+    /// <param name="successor">Set when this process takes over from a running one (SIGUSR2 upgrade): the sockets and state it handed over.</param>
+    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null)
     {
         // Before any socket exists: the descriptor budget is computed from the raised limit.
         var nofile = DescriptorLimit.RaiseSoftToHard();
@@ -35,7 +36,12 @@ internal static class BalancerHost
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft, spares: spares));
-        builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath));
+        var start = successor?.State is { } handed
+            ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted)
+            : EngineStart.Fresh;
+        var upgrade = new UpgradeState(successor);
+        builder.Services.AddSingleton(upgrade);
+        builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath, start));
         builder.Services.AddSingleton<IReloadNotifier>(sp => new SystemdReloadNotifier(sp.GetService<ISystemdNotifier>()));
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddSingleton<IConfigReloader>(sp => sp.GetRequiredService<ConfigReloader>());
@@ -49,13 +55,20 @@ internal static class BalancerHost
                 admin,
                 sp.GetService<IConfigReloader>(),
                 sp.GetRequiredService<ILoggerFactory>(),
-                sp.GetRequiredService<TimeProvider>()));
+                sp.GetRequiredService<TimeProvider>(),
+                successor?.Adopted));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
         }
 
         // SIGHUP's default action terminates the process: take it over before any listener binds, so a
         // reload signal sent the moment the log says "accepting" cannot kill the balancer.
         builder.Services.AddHostedService<SighupHandler>();
+        if (configPath is not null && OperatingSystem.IsLinux())
+        {
+            // SIGUSR2 = binary upgrade; the demo has no config file for a new process to read.
+            builder.Services.AddHostedService<UpgradeCoordinator>();
+        }
+
         builder.Services.AddHostedService<BalancerService>();
 
         var host = builder.Build();
@@ -75,10 +88,34 @@ internal static class BalancerHost
             {
                 HostLog.BindFailed(logger, ex.Message);
                 Console.Error.WriteLine($"l4balancer: {ex.Message}");
+                if (successor is not null)
+                {
+                    await successor.FailAsync([ex.Message], CancellationToken.None).ConfigureAwait(false);
+                }
+
                 return Program.ExitFatal;
             }
 
-            onStarted?.Invoke(host.Services.GetRequiredService<BalancerEngine>());
+            var engine = host.Services.GetRequiredService<BalancerEngine>();
+            if (host.Services.GetService<AdminServer>() is { } adminServer)
+            {
+                // A plain SIGTERM (not an upgrade): the admin socket goes to a successor started during the drain.
+                host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+                {
+                    if (!upgrade.SuppressStopping)
+                    {
+                        adminServer.OfferToSuccessor();
+                    }
+                });
+            }
+
+            if (successor is not null && !await CompleteTakeoverAsync(host, engine, successor, upgrade, config, logger).ConfigureAwait(false))
+            {
+                await host.WaitForShutdownAsync().ConfigureAwait(false);
+                return Program.ExitFatal;
+            }
+
+            onStarted?.Invoke(engine);
             await host.WaitForShutdownAsync().ConfigureAwait(false);
             return Program.ExitOk;
         }
@@ -94,6 +131,54 @@ internal static class BalancerHost
                 host.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// This process accepts on every socket now: tell the predecessor, and on its commit become the
+    /// service (MAINPID= and READY=1 to systemd, the predecessor's upgrade counts carried). If the
+    /// predecessor calls it off, stop accepting (the sockets stay the predecessor's) and drain whatever
+    /// was accepted meanwhile, then exit 1.
+    /// </summary>
+    private static async Task<bool> CompleteTakeoverAsync(IHost host, BalancerEngine engine, UpgradeSuccessor successor, UpgradeState upgrade, BalancerConfig config, ILogger logger)
+    {
+        // Sockets this config does not use are closed here; the predecessor's copies keep them open.
+        successor.Adopted?.Dispose();
+        (bool Committed, string? Reason) verdict;
+        try
+        {
+            // The predecessor decides within its upgrade_timeout; this bound only guards against a hang.
+            using var wait = new CancellationTokenSource(config.Global.UpgradeTimeout + TimeSpan.FromSeconds(10));
+            verdict = await successor.ReadyAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Net.Sockets.SocketException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            verdict = (false, ex is EndOfStreamException ? "it closed the handover channel" : ex.Message);
+        }
+        finally
+        {
+            successor.Dispose();
+        }
+
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        if (!verdict.Committed)
+        {
+            upgrade.Aborted = true;
+            UpgradeLog.CalledOff(logger, successor.ParentPid, verdict.Reason ?? "no reason given");
+            lifetime.StopApplication();
+            return false;
+        }
+
+        var state = successor.State!;
+        engine.Upgrades.Carry(state.UpgradesOk ?? 0, state.UpgradesError ?? 0);
+        engine.Upgrades.Record(true);
+        engine.TookOver = new Core.Runtime.Takeover(successor.ParentPid, engine.TimeProvider.GetUtcNow());
+        UpgradeLog.TookOver(logger, successor.ParentPid, engine.Generation);
+        if (host.Services.GetService<ISystemdNotifier>() is { IsEnabled: true } notifier)
+        {
+            notifier.Notify(SystemdStates.TookOver(Environment.ProcessId, SystemdNotifyService.Status(engine)));
+        }
+
+        return true;
     }
 
     /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>

@@ -9,7 +9,7 @@ namespace L4Balancer.Hosting;
 /// </summary>
 internal sealed class BalancerService(BalancerEngine engine, BalancerServiceOptions options) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => engine.StartAsync(options.InitialConfig);
+    public Task StartAsync(CancellationToken cancellationToken) => engine.StartAsync(options.InitialConfig, options.Start);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -48,6 +48,23 @@ internal sealed class ConfigReloader(
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> with reloads held off (a binary upgrade: the listeners it hands over
+    /// must be the ones serving when it commits).
+    /// </summary>
+    public async Task ExclusiveAsync(Func<Task> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task<ReloadOutcome> ReloadCoreAsync(CancellationToken cancellationToken)
     {
         if (options.ConfigPath is not { } path)

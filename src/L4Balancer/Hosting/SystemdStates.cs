@@ -8,6 +8,12 @@ internal static class SystemdStates
 {
     public static ServiceState Ready(string status) => new($"READY=1\nSTATUS={status}");
 
+    /// <summary>
+    /// A successor after a binary upgrade: MAINPID= first (systemd applies the fields of one message in
+    /// order), so the unit follows the new process before READY=1 is read.
+    /// </summary>
+    public static ServiceState TookOver(int pid, string status) => new($"MAINPID={pid}\nREADY=1\nSTATUS={status}");
+
     public static ServiceState Stopping(string status) => new($"STOPPING=1\nSTATUS={status}");
 
     /// <summary>

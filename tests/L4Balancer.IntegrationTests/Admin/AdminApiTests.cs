@@ -163,6 +163,49 @@ public class AdminApiTests
     }
 
     [Fact]
+    public async Task Status_of_a_fresh_start_has_its_pid_and_no_predecessor()
+    {
+        await using var a = TestBackend.Echo();
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a));
+
+        using var response = await admin.SendAsync(HttpMethod.Get, "/api/status");
+        var status = await JsonAsync(response);
+
+        Assert.Equal(Environment.ProcessId, status.GetProperty("pid").GetInt32());
+        // Present and null, not left out: "no predecessor" is an answer.
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("parent_pid").ValueKind);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("took_over_at").ValueKind);
+        Assert.Equal(0, status.GetProperty("upgrades").GetProperty("ok").GetInt64());
+        Assert.Equal(0, status.GetProperty("upgrades").GetProperty("error").GetInt64());
+    }
+
+    [Fact]
+    public async Task Status_and_metrics_show_a_takeover_and_the_upgrade_counts_carried_over()
+    {
+        await using var a = TestBackend.Echo();
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a));
+        var engine = admin.Balancer.Engine;
+        var at = new DateTimeOffset(2026, 12, 4, 20, 31, 18, 250, TimeSpan.Zero);
+
+        // What the upgrade does once it has taken the listeners over: the predecessor's counts, then its own success.
+        engine.TookOver = new Takeover(4242, at);
+        engine.Upgrades.Carry(2, 1);
+        engine.Upgrades.Record(true);
+
+        using var response = await admin.SendAsync(HttpMethod.Get, "/api/status");
+        var status = await JsonAsync(response);
+        Assert.Equal(Environment.ProcessId, status.GetProperty("pid").GetInt32());
+        Assert.Equal(4242, status.GetProperty("parent_pid").GetInt32());
+        Assert.Equal(at, status.GetProperty("took_over_at").GetDateTimeOffset());
+        Assert.Equal(3, status.GetProperty("upgrades").GetProperty("ok").GetInt64());
+        Assert.Equal(1, status.GetProperty("upgrades").GetProperty("error").GetInt64());
+
+        var metrics = await admin.ScrapeAsync();
+        Assert.Equal(3, metrics.Get("l4lb_upgrades_total", ("result", "ok")));
+        Assert.Equal(1, metrics.Get("l4lb_upgrades_total", ("result", "error")));
+    }
+
+    [Fact]
     public async Task Reload_answers_the_new_generation_or_every_error()
     {
         await using var a = TestBackend.Echo();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Runtime;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Admin;
@@ -86,6 +87,27 @@ public class DashboardTests
         }
 
         await browser.WaitForAsync(acmeActive, v => (string?)v == "0", because: "the figure falls when the connections close");
+    }
+
+    [ChromiumFact]
+    public async Task The_header_shows_the_pid_and_after_an_upgrade_whom_this_process_took_over_from()
+    {
+        await using var a = TestBackend.Echo();
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a));
+        await using var browser = await HeadlessChromium.StartAsync();
+
+        await browser.NavigateAsync($"{admin.BaseAddress}#token={AdminHarness.Token}&interval=200");
+
+        await browser.WaitForAsync(Text("#pid"), v => (string?)v == $"pid {Environment.ProcessId}", because: "the header shows the pid");
+        Assert.True((bool?)await browser.EvaluateAsync("document.getElementById('takeover').hidden"), "a fresh start shows no takeover");
+
+        admin.Balancer.Engine.TookOver = new Takeover(4242, DateTimeOffset.UtcNow);
+        admin.Balancer.Engine.Upgrades.Record(true);
+
+        await browser.WaitForAsync(Text("#takeover"), v => ((string?)v ?? "").StartsWith("took over from pid 4242 at ", StringComparison.Ordinal),
+            because: "the next poll shows the takeover");
+        Assert.False((bool?)await browser.EvaluateAsync("document.getElementById('takeover').hidden"));
+        Assert.Equal("upgrades 1 ok / 0 failed", (string?)await browser.EvaluateAsync(Text("#upgrades")));
     }
 
     [ChromiumFact]

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Net;
+using L4Balancer.Core.Telemetry;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Admin;
@@ -117,6 +118,21 @@ public class MetricsTests
 
         Assert.Equal(0, metrics.Get("l4lb_config_reloads_total", ("result", "ok")));
         Assert.Equal(0, metrics.Get("l4lb_config_reloads_total", ("result", "error")));
+        Assert.Equal(0, metrics.Get("l4lb_upgrades_total", ("result", "ok")));
+        Assert.Equal(0, metrics.Get("l4lb_upgrades_total", ("result", "error")));
+
+        var build = BuildInfo.Current;
+        Assert.All(new[] { build.Version, build.Commit, build.Runtime }, label => Assert.False(string.IsNullOrWhiteSpace(label)));
+        Assert.Equal(Program.Version, build.Version);
+        Assert.Equal(1, metrics.Get("l4lb_build_info", ("version", build.Version), ("commit", build.Commit), ("runtime", build.Runtime)));
+
+        // The engine runs in this test process, which may have been running the suite for many minutes:
+        // compare with its own start time (from /proc, like the metric), not with "now".
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var started = new DateTimeOffset(self.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+        var startMetric = metrics.Get("process_start_time_seconds");
+        Assert.InRange(startMetric, started - 1, started + 1);
+        Assert.InRange(startMetric, DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
         // SPEC's names and types, nothing renamed or suffixed by the exporter.
         Assert.Equal("gauge", metrics.TypeOf("l4lb_connections_active"));
@@ -129,7 +145,12 @@ public class MetricsTests
         Assert.Equal("histogram", metrics.TypeOf("l4lb_backend_connect_seconds"));
         Assert.Equal("histogram", metrics.TypeOf("l4lb_connection_duration_seconds"));
         Assert.Equal("counter", metrics.TypeOf("l4lb_config_reloads_total"));
-        Assert.All(metrics.Names, name => Assert.StartsWith("l4lb_", name));
+        Assert.Equal("counter", metrics.TypeOf("l4lb_upgrades_total"));
+        Assert.Equal("gauge", metrics.TypeOf("l4lb_build_info"));
+        Assert.Equal("gauge", metrics.TypeOf("process_start_time_seconds"));
+
+        // Ours are prefixed; the one standard process metric keeps the name every Prometheus user knows.
+        Assert.All(metrics.Names.Where(n => n != "process_start_time_seconds"), name => Assert.StartsWith("l4lb_", name));
     }
 
     [Fact]
@@ -183,6 +204,9 @@ public class MetricsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("application/openmetrics-text", response.Content.Headers.ContentType?.ToString());
         Assert.Contains($"l4lb_connections_total{{tenant=\"{TestConfigs.TenantName}\"}} 1", body);
+        Assert.Contains("l4lb_upgrades_total{result=\"ok\"} 0", body);
+        Assert.Contains("\nl4lb_build_info{", body);
+        Assert.Contains("\nprocess_start_time_seconds", body);
         Assert.EndsWith("# EOF\n", body);
     }
 

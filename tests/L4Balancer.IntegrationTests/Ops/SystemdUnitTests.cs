@@ -44,6 +44,9 @@ public partial class SystemdUnitTests
     public void The_unit_has_the_settings_the_issue_asks_for()
     {
         Assert.Equal("notify", Setting("Type"));
+
+        // A binary upgrade's new process sends MAINPID=; systemd hears it only with NotifyAccess=all (issue 12).
+        Assert.Equal("all", Setting("NotifyAccess"));
         Assert.Equal("/bin/kill -HUP $MAINPID", Setting("ExecReload"));
         Assert.Contains("run --config /etc/l4balancer/balancer.toml", Setting("ExecStart"));
         Assert.True(long.Parse(Setting("LimitNOFILE")) >= 65536);
@@ -136,7 +139,20 @@ public partial class SystemdUnitTests
             Assert.Equal(0, Kill(balancer, BalancerProcess.SIGHUP));
             using var held = await SocketExtensions.ConnectToAsync(listener); // drained backend: closed, counted no_backend
             await held.WaitForCloseAsync(Deadline.After());
-            Assert.Equal(0, Kill(balancer, BalancerProcess.SIGTERM));
+
+            // A binary upgrade under the same trace (strace -f follows the new process): fork/exec, the
+            // SCM_RIGHTS handover, then the successor's MAINPID= with READY=1. The old process drains and exits.
+            Assert.Equal(0, Kill(balancer, BalancerProcess.SIGUSR2));
+            var tookOver = (await notify.ReceiveUntilAsync("READY=1", TimeSpan.FromSeconds(120)))[^1];
+            var successor = int.Parse(Regex.Match(tookOver, @"^MAINPID=(\d+)$", RegexOptions.Multiline).Groups[1].Value);
+            Assert.NotEqual(balancer, successor);
+            using (var client = await SocketExtensions.ConnectToAsync(listener))
+            {
+                await client.SendTextAsync("traced again\n", Deadline.After());
+                Assert.Equal("traced again", await client.ReadLineAsync(Deadline.After()));
+            }
+
+            Assert.Equal(0, Kill(successor, BalancerProcess.SIGTERM));
             await notify.ReceiveUntilAsync("STOPPING=1", TimeSpan.FromSeconds(60));
             await strace.WaitForExitAsync(Deadline.After(TimeSpan.FromSeconds(120)));
         }
