@@ -1,5 +1,6 @@
 using System.Net;
 using L4Balancer.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace L4Balancer.IntegrationTests.Upgrade;
 
@@ -9,7 +10,7 @@ namespace L4Balancer.IntegrationTests.Upgrade;
 /// new process; <c>config_generation</c> goes up by one with each upgrade.
 /// </summary>
 [Collection(UpgradeCollection.Name)]
-public class AdminThroughUpgradeTests
+public class AdminThroughUpgradeTests(ITestOutputHelper output)
 {
     private const int Upgrades = 3;
     private const int ConnectionsPerCheck = 10;
@@ -58,6 +59,7 @@ public class AdminThroughUpgradeTests
             }
 
             var healthz = await poller.StopAsync();
+            output.WriteLine($"healthz: {healthz}; generations 1 -> {status.Generation}");
             Assert.True(healthz.Refused == 0 && healthz.Unanswered.Count == 0, healthz.ToString());
             Assert.True(healthz.Answered >= 20, $"the poller hardly ran: {healthz}");
             Assert.Equal(0, drained.Total);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using L4Balancer.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 using L4Balancer.Tests.Tls;
 
 namespace L4Balancer.IntegrationTests.Upgrade;
@@ -13,7 +14,7 @@ namespace L4Balancer.IntegrationTests.Upgrade;
 /// process exits 0 once its streams end.
 /// </summary>
 [Collection(UpgradeCollection.Name)]
-public class UpgradeUnderLoadTests
+public class UpgradeUnderLoadTests(ITestOutputHelper output)
 {
     private const int PerSourcePerSecond = 75; // four sources: 300 connections/s offered
     private const double MinimumRate = 200;
@@ -88,6 +89,8 @@ public class UpgradeUnderLoadTests
             Assert.False(rig.ExitOf(one.NewPid).IsCompleted, $"{one.NewPid} exited while its streams ran");
 
             var results = await Task.WhenAll(streams.Select(s => s.Result));
+            output.WriteLine($"upgrades: {one.Line} | {two.Line} | {three.Line}");
+            output.WriteLine($"streams: {results.Length}, {results.Count(r => r.Intact)} intact, {results.Sum(r => r.Sent) / (1 << 20)} MiB each way, by process: {string.Join(", ", streams.GroupBy(s => s.Owner).Select(g => $"{g.Key}: {g.Count()}"))}");
             for (var i = 0; i < results.Length; i++)
             {
                 Assert.True(results[i].Intact, $"stream {i} (on {streams[i].Owner}): {results[i]}");
@@ -102,6 +105,7 @@ public class UpgradeUnderLoadTests
             Assert.DoesNotContain(rig.First.Output, l => l.Contains("end=drained", StringComparison.Ordinal));
 
             var connects = await loop.StopAsync();
+            output.WriteLine($"connect loop: {connects}; greeted by A: {loop.Records.Count(r => r.Marker == "A")}, by B: {loop.Records.Count(r => r.Marker == "B")}");
             Assert.True(connects.Refused == 0 && connects.Resets == 0 && connects.OtherFailures.Count == 0, connects.ToString());
             Assert.True(connects.Rate >= MinimumRate, $"the connect loop idled: {connects}");
 
