@@ -1,4 +1,5 @@
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Demo;
 using L4Balancer.Hosting;
@@ -59,17 +60,21 @@ internal static class Program
     private static async Task<int> RunAsync(string path, LogFormat format)
     {
         var upgrade = UpgradeSuccessor.FromEnvironment();
+        var activated = SystemdSockets.FromEnvironment();
         var result = ConfigLoader.LoadFile(path);
         if (upgrade is not { } handover)
         {
             if (!result.IsValid)
             {
                 PrintErrors(result);
+                activated?.Dispose();
                 return ExitBadConfig;
             }
 
-            return await BalancerHost.RunAsync(result.Config, format, configPath: path);
+            return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated);
         }
+
+        activated?.Dispose(); // a successor serves the sockets its predecessor hands over
 
         // Started by a running balancer's SIGUSR2: its upgrade_timeout bounds everything until "ready".
         using var handshake = new CancellationTokenSource(TimeSpan.FromMinutes(1));

@@ -15,6 +15,23 @@ internal sealed class AdoptedSockets : IDisposable
     private readonly List<(HandoverSocket Meta, Socket Socket)> _sockets = [];
     private readonly Lock _lock = new();
 
+    /// <summary>Sockets already wrapped (from systemd's LISTEN_FDS).</summary>
+    public static AdoptedSockets FromSockets(IEnumerable<(HandoverSocket Meta, Socket Socket)> sockets)
+    {
+        var adopted = new AdoptedSockets();
+        adopted._sockets.AddRange(sockets);
+        return adopted;
+    }
+
+    /// <summary>What nobody claimed (yet), for a warning.</summary>
+    public IReadOnlyList<HandoverSocket> Unclaimed()
+    {
+        lock (_lock)
+        {
+            return [.. _sockets.Select(s => s.Meta)];
+        }
+    }
+
     /// <summary>Wraps each received descriptor (same order as <paramref name="sockets"/>) in a <see cref="Socket"/>.</summary>
     public static AdoptedSockets FromDescriptors(IReadOnlyList<HandoverSocket> sockets, IReadOnlyList<int> descriptors)
     {
@@ -57,7 +74,7 @@ internal sealed class AdoptedSockets : IDisposable
         var wanted = bind.ToString();
         lock (_lock)
         {
-            var index = _sockets.FindIndex(s => s.Meta.Kind == kind && (name is null || s.Meta.Name == name) && s.Meta.Bind == wanted);
+            var index = _sockets.FindIndex(s => s.Meta.Kind == kind && (name is null || s.Meta.Name == name) && (s.Meta.Bind == wanted || s.Meta.Bind == HandoverSocket.AnyBind));
             if (index < 0 && bind is not IPEndPoint { Port: 0 })
             {
                 // Renamed, or the config now names the port the old one chose: the same address is the same socket.

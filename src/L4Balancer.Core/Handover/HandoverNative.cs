@@ -190,6 +190,16 @@ internal static unsafe partial class HandoverNative
         }
     }
 
+    /// <summary>Sets <c>FD_CLOEXEC</c> on an inherited descriptor, so that processes this one starts do not inherit it too.</summary>
+    public static void SetCloseOnExec(int fd)
+    {
+        var flags = Fcntl(fd, FGetFd, 0);
+        if (flags >= 0)
+        {
+            _ = Fcntl(fd, FSetFd, flags | FdCloexec);
+        }
+    }
+
     public static bool IsCloseOnExec(int fd) => (Fcntl(fd, FGetFd, 0) & FdCloexec) != 0;
 
     public static int ParentPid() => GetPpid();

@@ -9,4 +9,7 @@ internal sealed record HandoverSocket(string Kind, string Name, string Bind, str
 {
     public const string ListenerKind = "listener";
     public const string AdminKind = "admin";
+
+    /// <summary>A <see cref="Bind"/> that matches any configured address: sockets from systemd are matched by name.</summary>
+    public const string AnyBind = "*";
 }

@@ -9,7 +9,7 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint}")]
     public static partial void Listening(ILogger logger, string listener, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint} (socket handed over by the previous process)")]
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint} (socket handed over, not bound here)")]
     public static partial void ListeningAdopted(ILogger logger, string listener, EndPoint endPoint);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "listener {Listener} stopped accepting")]

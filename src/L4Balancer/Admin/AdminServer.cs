@@ -41,6 +41,8 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private WebApplication? _app;
     private CancellationTokenSource? _offering;
     private Task _offer = Task.CompletedTask;
+    private readonly Lock _stopLock = new();
+    private Task? _appStopping;
     private MeterProvider? _meterProvider;
 
     /// <param name="adopted">Sockets handed over by the process this one replaces (a binary upgrade), or null.</param>
@@ -156,6 +158,20 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
         {
             await listener.UnbindAsync().ConfigureAwait(false);
         }
+
+        // Keep-alive connections accepted before the handover would otherwise keep reaching this
+        // process: an operator's drain or reload sent on one would change the old process, not the one
+        // serving. Kestrel's stop closes them once their requests finish; not awaited, so the caller
+        // stops the listeners without waiting on a slow admin client (StopAsync awaits it).
+        _ = StopAppAsync();
+    }
+
+    private Task StopAppAsync()
+    {
+        lock (_stopLock)
+        {
+            return _appStopping ??= _app?.StopAsync(CancellationToken.None) ?? Task.CompletedTask;
+        }
     }
 
     /// <summary>
@@ -193,10 +209,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
             offering.Dispose();
         }
 
-        if (_app is { } app)
-        {
-            await app.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await StopAppAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

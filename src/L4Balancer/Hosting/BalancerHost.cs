@@ -1,5 +1,6 @@
 using L4Balancer.Admin;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Handover;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,8 @@ internal static class BalancerHost
 {
     /// <summary>Runs until SIGTERM/SIGINT; returns the process exit code (SPEC: 0 after a clean drain, 1 fatal).</summary>
     /// <param name="successor">Set when this process takes over from a running one (SIGUSR2 upgrade): the sockets and state it handed over.</param>
-    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null)
+    /// <param name="activated">Listening sockets systemd passed (socket activation, LISTEN_FDS), or null.</param>
+    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null, AdoptedSockets? activated = null)
     {
         // Before any socket exists: the descriptor budget is computed from the raised limit.
         var nofile = DescriptorLimit.RaiseSoftToHard();
@@ -38,7 +40,7 @@ internal static class BalancerHost
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft, spares: spares));
         var start = successor?.State is { } handed
             ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted)
-            : EngineStart.Fresh;
+            : activated is not null ? EngineStart.Fresh with { Adopted = activated } : EngineStart.Fresh;
         var upgrade = new UpgradeState(successor);
         builder.Services.AddSingleton(upgrade);
         builder.Services.AddSingleton(new BalancerServiceOptions(config, configPath, start));
@@ -56,16 +58,17 @@ internal static class BalancerHost
                 sp.GetService<IConfigReloader>(),
                 sp.GetRequiredService<ILoggerFactory>(),
                 sp.GetRequiredService<TimeProvider>(),
-                successor?.Adopted));
+                successor?.Adopted ?? activated));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
         }
 
         // SIGHUP's default action terminates the process: take it over before any listener binds, so a
         // reload signal sent the moment the log says "accepting" cannot kill the balancer.
         builder.Services.AddHostedService<SighupHandler>();
-        if (configPath is not null && OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux())
         {
-            // SIGUSR2 = binary upgrade; the demo has no config file for a new process to read.
+            // SIGUSR2 = binary upgrade (refused by the demo, which has no config file: but never the
+            // signal's default action, which would terminate the process).
             builder.Services.AddHostedService<UpgradeCoordinator>();
         }
 
@@ -78,6 +81,11 @@ internal static class BalancerHost
             if (nofile is { } raise && raise.After != raise.Before)
             {
                 HostLog.DescriptorLimitRaised(logger, raise.Before, raise.After);
+            }
+
+            if (activated is not null)
+            {
+                HostLog.ActivatedSockets(logger, activated.Count);
             }
 
             try
@@ -97,6 +105,15 @@ internal static class BalancerHost
             }
 
             var engine = host.Services.GetRequiredService<BalancerEngine>();
+            if (activated is not null)
+            {
+                foreach (var unused in activated.Unclaimed())
+                {
+                    HostLog.ActivatedSocketUnused(logger, unused.Name, unused.EndPoint);
+                }
+
+                activated.Dispose();
+            }
             if (host.Services.GetService<AdminServer>() is { } adminServer)
             {
                 // A plain SIGTERM (not an upgrade): the admin socket goes to a successor started during the drain.
@@ -184,6 +201,8 @@ internal static class BalancerHost
     /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>
     public static TimeSpan ShutdownTimeoutFor(BalancerConfig config) => config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
 
+    private const string SystemdConsoleVariable = "L4LB_SYSTEMD_CONSOLE";
+
     private static void ConfigureLogging(ILoggingBuilder logging, LogFormat format)
     {
         logging.SetMinimumLevel(LogLevel.Information);
@@ -209,8 +228,11 @@ internal static class BalancerHost
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             });
         }
-        else if (SystemdHelpers.IsSystemdService())
+        else if (SystemdHelpers.IsSystemdService() || Environment.GetEnvironmentVariable(SystemdConsoleVariable) == "1")
         {
+            // A successor started by an upgrade is not systemd's child (IsSystemdService looks at the
+            // parent) but writes to the same journal: the variable passes the decision on.
+            Environment.SetEnvironmentVariable(SystemdConsoleVariable, "1");
             // Under systemd: "<6>category[id] message", so the journal records each line's priority.
             logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
         }

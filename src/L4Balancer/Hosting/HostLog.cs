@@ -24,4 +24,10 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "open-files soft limit raised from {Before} to the hard limit {After}")]
     public static partial void DescriptorLimitRaised(ILogger logger, long before, long after);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "socket activation: systemd passed {Name} ({EndPoint}), which no listener of the config uses; closed here (systemd keeps its copy)")]
+    public static partial void ActivatedSocketUnused(ILogger logger, string name, string endPoint);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "socket activation: {Count} socket(s) from systemd")]
+    public static partial void ActivatedSockets(ILogger logger, int count);
 }

@@ -23,6 +23,7 @@ internal sealed class UpgradeCoordinator(
     BalancerEngine engine,
     ConfigReloader reloader,
     UpgradeState state,
+    BalancerServiceOptions options,
     IServiceProvider services,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
@@ -59,7 +60,11 @@ internal sealed class UpgradeCoordinator(
 
         try
         {
-            if (state.HandedOverTo is not 0 and var pid)
+            if (options.ConfigPath is null)
+            {
+                Refuse("the demo runs on its embedded config: there is no config file for a new process to read");
+            }
+            else if (state.HandedOverTo is not 0 and var pid)
             {
                 Refuse($"this process already handed over to pid {pid}; signal that one");
             }
@@ -127,7 +132,17 @@ internal sealed class UpgradeCoordinator(
             UpgradeLog.Started(logger, child.Id, command.FileName);
             using var exited = new CancellationTokenSource();
             child.EnableRaisingEvents = true;
-            child.Exited += (_, _) => exited.Cancel();
+            child.Exited += (_, _) =>
+            {
+                try
+                {
+                    exited.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The upgrade is over (a successor that exits later is none of this process's business).
+                }
+            };
             if (child.HasExited)
             {
                 await exited.CancelAsync().ConfigureAwait(false);

@@ -76,6 +76,20 @@ public partial class SystemdUnitTests
     }
 
     [SystemdAnalyzeFact]
+    public async Task Systemd_analyze_verify_passes_for_the_socket_unit_beside_the_service()
+    {
+        var service = await InstallableCopyAsync();
+        var socket = Path.Combine(Path.GetDirectoryName(service)!, "l4balancer.socket");
+        File.Copy(Path.Combine(RepoPaths.Root, "deploy", "l4balancer.socket"), socket);
+
+        var (code, output, errors) = await ExternalTool.RunAsync(SystemdAnalyzeFactAttribute.Path!, ["verify", "--man=no", socket, service]);
+
+        Assert.True(code == 0, $"systemd-analyze verify exit {code}:\n{output}{errors}");
+        Assert.Equal("", (output + errors).Trim());
+        Assert.Contains("FileDescriptorName=main", await File.ReadAllTextAsync(socket));
+    }
+
+    [SystemdAnalyzeFact]
     public async Task Systemd_analyze_security_rates_the_exposure_two_or_lower()
     {
         var copy = await InstallableCopyAsync();
@@ -143,9 +157,29 @@ public partial class SystemdUnitTests
             // A binary upgrade under the same trace (strace -f follows the new process): fork/exec, the
             // SCM_RIGHTS handover, then the successor's MAINPID= with READY=1. The old process drains and exits.
             Assert.Equal(0, Kill(balancer, BalancerProcess.SIGUSR2));
-            var tookOver = (await notify.ReceiveUntilAsync("READY=1", TimeSpan.FromSeconds(120)))[^1];
+            // (The SIGHUP's RELOADING=1/READY=1 may still be on its way: skip to the successor's message.)
+            string tookOver;
+            do
+            {
+                tookOver = await notify.ReceiveAsync(TimeSpan.FromSeconds(120));
+            }
+            while (!tookOver.StartsWith("MAINPID=", StringComparison.Ordinal));
+
+            Assert.Contains("\nREADY=1\n", tookOver);
             var successor = int.Parse(Regex.Match(tookOver, @"^MAINPID=(\d+)$", RegexOptions.Multiline).Groups[1].Value);
             Assert.NotEqual(balancer, successor);
+
+            // The drain carried over: still closed, until undrained through the admin socket the successor now holds.
+            using (var stillDrained = await SocketExtensions.ConnectToAsync(listener))
+            {
+                await stillDrained.WaitForCloseAsync(Deadline.After());
+            }
+
+            using (var undrain = await http.PostAsync($"/api/tenants/t1/backends/{Uri.EscapeDataString(backend.Address)}/undrain", null))
+            {
+                Assert.Equal(HttpStatusCode.OK, undrain.StatusCode);
+            }
+
             using (var client = await SocketExtensions.ConnectToAsync(listener))
             {
                 await client.SendTextAsync("traced again\n", Deadline.After());
