@@ -1,6 +1,5 @@
 using System.Net;
 using L4Balancer.Core.Config;
-using L4Balancer.Core.Health;
 
 namespace L4Balancer.Core.Balancing;
 
@@ -27,7 +26,7 @@ internal sealed class BackendState
     private int _checkSuccesses;
     private int _checkFailures;
     private long _checks;
-    private PassiveHealthPolicy? _passive;
+    private IPassiveHealth? _passive;
 
     public BackendState(string tenant, BackendConfig config)
     {
@@ -147,29 +146,26 @@ internal sealed class BackendState
     }
 
     /// <summary>How real traffic's connect failures mark this backend down; set by the health monitor per snapshot.</summary>
-    internal PassiveHealthPolicy? PassiveHealth
+    internal IPassiveHealth? PassiveHealth
     {
         get => Volatile.Read(ref _passive);
         set => Volatile.Write(ref _passive, value);
     }
 
-    /// <summary>
-    /// Records one active check: <paramref name="fall"/> consecutive failures mark the backend down,
-    /// <paramref name="rise"/> consecutive passes mark it up. Returns the transition, if this check made one.
-    /// </summary>
-    public HealthTransition RecordCheck(bool passed, int rise, int fall)
+    /// <summary>Counts an active check that passed (and ends a run of failures); returns the consecutive passes.</summary>
+    public int RecordCheckPassed()
     {
         Interlocked.Increment(ref _checks);
-        if (passed)
-        {
-            Volatile.Write(ref _checkFailures, 0);
-            var successes = Interlocked.Increment(ref _checkSuccesses);
-            return successes >= rise && SetUp(true) ? HealthTransition.Up : HealthTransition.None;
-        }
+        Volatile.Write(ref _checkFailures, 0);
+        return Interlocked.Increment(ref _checkSuccesses);
+    }
 
+    /// <summary>Counts an active check that failed (and ends a run of passes); returns the consecutive failures.</summary>
+    public int RecordCheckFailed()
+    {
+        Interlocked.Increment(ref _checks);
         Volatile.Write(ref _checkSuccesses, 0);
-        var failures = Interlocked.Increment(ref _checkFailures);
-        return failures >= fall && SetUp(false) ? HealthTransition.Down : HealthTransition.None;
+        return Interlocked.Increment(ref _checkFailures);
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ internal sealed class ActiveHealthChecker : IDisposable
                 return; // replaced or stopped while probing: the probe was cut short, not failed
             }
 
-            switch (backend.RecordCheck(passed, Settings.Rise, Settings.Fall))
+            switch (ActiveHealthRule.Record(backend, passed, Settings.Rise, Settings.Fall))
             {
                 case HealthTransition.Down:
                     HealthLog.CheckDown(_logger, Tenant, backend.Address, backend.ConsecutiveCheckFailures);

@@ -148,7 +148,7 @@ internal sealed class HealthMonitor : IDisposable
         }
 
         // The tenant may have gained active checks since: then they bring the backend back.
-        if (backend.PassiveHealth is { ActiveChecks: false } policy && backend.RetryAfterPassiveDown(policy.Fall))
+        if (backend.PassiveHealth is PassiveHealthPolicy { ActiveChecks: false } policy && backend.RetryAfterPassiveDown(policy.Fall))
         {
             HealthLog.PassiveRetry(_logger, policy.Tenant, backend.Address, policy.RetryAfter);
         }

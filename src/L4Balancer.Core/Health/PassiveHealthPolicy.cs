@@ -7,7 +7,7 @@ namespace L4Balancer.Core.Health;
 /// failed connects of client connections mark the backend down, and <see cref="HealthMonitor"/> is
 /// told so it can log and (without active checks) schedule the retry after <see cref="RetryAfter"/>.
 /// </summary>
-internal sealed class PassiveHealthPolicy(string tenant, int fall, TimeSpan retryAfter, bool activeChecks, HealthMonitor monitor)
+internal sealed class PassiveHealthPolicy(string tenant, int fall, TimeSpan retryAfter, bool activeChecks, HealthMonitor monitor) : IPassiveHealth
 {
     public string Tenant { get; } = tenant;
 

@@ -1,3 +1,5 @@
+using L4Balancer.Core.Health;
+
 namespace L4Balancer.Tests.Health;
 
 public class BackendStateFlagsTests
@@ -28,7 +30,7 @@ public class BackendStateFlagsTests
         var transitions = new List<Core.Health.HealthTransition>();
         foreach (var passed in new[] { false, false, false, false, true, true, true })
         {
-            transitions.Add(a.RecordCheck(passed, rise: 2, fall: 3));
+            transitions.Add(ActiveHealthRule.Record(a, passed, rise: 2, fall: 3));
         }
 
         Assert.Equal(
