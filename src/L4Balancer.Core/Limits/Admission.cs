@@ -2,6 +2,7 @@ using System.Net;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Limits;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Proxy;
 

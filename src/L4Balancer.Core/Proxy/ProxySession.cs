@@ -10,6 +10,7 @@ using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Core.Tls;
 using Microsoft.Extensions.Logging;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Proxy;
 

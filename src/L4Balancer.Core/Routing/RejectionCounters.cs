@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Routing;
 

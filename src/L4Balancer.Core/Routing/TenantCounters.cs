@@ -1,4 +1,5 @@
 using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Routing;
 

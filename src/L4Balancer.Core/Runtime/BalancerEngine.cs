@@ -9,6 +9,7 @@ using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Runtime;
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Telemetry;
 

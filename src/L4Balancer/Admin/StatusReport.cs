@@ -2,6 +2,7 @@ using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Runtime;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Admin;
 

@@ -4,6 +4,7 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Net;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Net;
 

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using L4Balancer.IntegrationTests.Infrastructure;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Proxy;
 
@@ -159,7 +160,7 @@ public class RelayTests
 
         Assert.Contains(end, new[] { SocketError.Success, SocketError.ConnectionReset });
         var counters = balancer.Engine.Current.Tenants[TestConfigs.TenantName].Counters;
-        await Deadline.UntilAsync(() => counters.Rejections(Core.Proxy.CloseReason.NoBackend) == 1);
+        await Deadline.UntilAsync(() => counters.Rejections(Core.Model.CloseReason.NoBackend) == 1);
         Assert.Equal(0, counters.Total);
     }
 }

@@ -5,6 +5,7 @@ using L4Balancer.Core.Limits;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using Microsoft.Extensions.Time.Testing;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.Tests.Limits;
 

@@ -8,6 +8,7 @@ using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Tls;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
+using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Tls.Fuzz;
 

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Model;
 
 /// <summary>How a connection ended: SPEC "Logs" lists the outcomes, SPEC "Metrics" the rejection reasons.</summary>
 internal enum CloseReason
