@@ -3,6 +3,7 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Model;
+using L4Balancer.Core.Routing;
 
 namespace L4Balancer.Admin;
 

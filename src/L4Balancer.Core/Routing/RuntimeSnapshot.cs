@@ -1,8 +1,7 @@
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Net;
-using L4Balancer.Core.Routing;
 
-namespace L4Balancer.Core.Runtime;
+namespace L4Balancer.Core.Routing;
 
 /// <summary>
 /// Everything a new connection needs, built from one config and swapped whole on reload. A session
