@@ -1,7 +1,5 @@
 using System.Net;
 using L4Balancer.Core.Config;
-using L4Balancer.Core.Proxy;
-using L4Balancer.Core.Routing;
 using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Limits;
@@ -98,21 +96,20 @@ internal sealed class Admission
     /// The tenant's <c>max_connections</c> (<c>tenant_limit</c>), then its <c>connection_rate</c>
     /// (<c>rate_limited</c>). A connection refused for concurrency takes no token from the bucket.
     /// </summary>
-    public CloseReason EnterTenant(TenantState tenant, TimeProvider time)
+    public CloseReason EnterTenant(TenantConfig config, TenantLimitState limits, TimeProvider time)
     {
-        var config = tenant.Config;
-        if (!tenant.Limits.Connections.TryAcquire(config.MaxConnections))
+        if (!limits.Connections.TryAcquire(config.MaxConnections))
         {
             return CloseReason.TenantLimit;
         }
 
-        _tenant = tenant.Limits;
+        _tenant = limits;
         if (config.ConnectionRate > 0)
         {
             // connection_burst defaults to connection_rate (the loader fills it in; a config built in code may not).
             var burst = config.ConnectionBurst > 0 ? config.ConnectionBurst : config.ConnectionRate;
             var rate = TokenBucketRate.ForTokens(config.ConnectionRate, burst, time.TimestampFrequency);
-            if (!tenant.Limits.ConnectionRate.TryTake(rate, time))
+            if (!limits.ConnectionRate.TryTake(rate, time))
             {
                 return CloseReason.RateLimited;
             }

@@ -3,14 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
-using L4Balancer.Core.Proxy.ProxyProtocol;
 using L4Balancer.Core.Limits;
+using L4Balancer.Core.Model;
+using L4Balancer.Core.Proxy.ProxyProtocol;
 using L4Balancer.Core.Routing;
-using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Core.Tls;
 using Microsoft.Extensions.Logging;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Proxy;
 
@@ -178,7 +177,7 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             return;
         }
 
-        refused = _admission.EnterTenant(tenant, _context.TimeProvider);
+        refused = _admission.EnterTenant(tenant.Config, tenant.Limits, _context.TimeProvider);
         if (refused != CloseReason.None)
         {
             await RejectAsync(refused, tenant, clientReceive).ConfigureAwait(false);
@@ -347,7 +346,7 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
         // access log but was not rejected. Counting the first-wins Reason keeps counter and log agreeing.
         if (Reason.IsRejection())
         {
-            _context.Rejections.Count(_route.Name, tenant, Reason);
+            _context.Rejections.Count(_route.Name, tenant?.Name ?? "", tenant?.Counters, Reason);
         }
 
         Abort(reason, reset: false);
@@ -434,7 +433,7 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
                 }
 
                 backend.RecordConnectSuccess();
-                _context.Metrics.RecordConnect(tenant, connectTime);
+                _context.Metrics.RecordConnect(tenant.Name, connectTime);
                 return (socket, backend, CloseReason.None);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
@@ -613,7 +612,7 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
                 // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).
                 _bytesPublished = true;
                 Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
-                _context.Metrics.RecordSession(Tenant, elapsed);
+                _context.Metrics.RecordSession(Tenant.Name, elapsed);
             }
 
             if (_snapshot.Config.Global.AccessLog && _context.AccessLogger.IsEnabled(LogLevel.Information))

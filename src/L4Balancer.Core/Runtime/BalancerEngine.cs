@@ -5,11 +5,11 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Handover;
 using L4Balancer.Core.Health;
 using L4Balancer.Core.Limits;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Runtime;
 
@@ -56,7 +56,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _descriptorLimit = descriptorLimit;
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        Metrics = new BalancerMetrics(() => CurrentOrNull, State, Connections, Rejections, Reloads, Upgrades);
+        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections), Rejections, Reloads, Upgrades);
         _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }

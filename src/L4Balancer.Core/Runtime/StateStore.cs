@@ -3,6 +3,7 @@ using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 
 namespace L4Balancer.Core.Runtime;
 

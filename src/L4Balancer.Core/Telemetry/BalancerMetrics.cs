@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using L4Balancer.Core.Proxy;
-using L4Balancer.Core.Routing;
-using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Model;
 
 namespace L4Balancer.Core.Telemetry;
@@ -24,9 +21,7 @@ internal sealed class BalancerMetrics : IDisposable
         return new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
     });
 
-    private readonly Func<RuntimeSnapshot?> _current;
-    private readonly StateStore _state;
-    private readonly ConnectionRegistry _connections;
+    private readonly IMetricsSource _source;
     private readonly RejectionCounters _rejections;
     private readonly OutcomeCounters _reloads;
     private readonly OutcomeCounters _upgrades;
@@ -34,11 +29,9 @@ internal sealed class BalancerMetrics : IDisposable
     private readonly Histogram<double> _durationSeconds;
     private readonly Dictionary<string, (long ClientToBackend, long BackendToClient)> _lastBytes = new(StringComparer.Ordinal);
 
-    public BalancerMetrics(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, RejectionCounters rejections, OutcomeCounters reloads, OutcomeCounters upgrades)
+    public BalancerMetrics(IMetricsSource source, RejectionCounters rejections, OutcomeCounters reloads, OutcomeCounters upgrades)
     {
-        _current = current;
-        _state = state;
-        _connections = connections;
+        _source = source;
         _rejections = rejections;
         _reloads = reloads;
         _upgrades = upgrades;
@@ -81,12 +74,12 @@ internal sealed class BalancerMetrics : IDisposable
     public Meter Meter { get; }
 
     /// <summary>A backend connect succeeded after <paramref name="elapsed"/>. A single tag in a struct: no allocation.</summary>
-    public void RecordConnect(TenantState tenant, TimeSpan elapsed) =>
-        _connectSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant.Name));
+    public void RecordConnect(string tenant, TimeSpan elapsed) =>
+        _connectSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant));
 
     /// <summary>A session admitted to <paramref name="tenant"/> ended after <paramref name="elapsed"/>.</summary>
-    public void RecordSession(TenantState tenant, TimeSpan elapsed) =>
-        _durationSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant.Name));
+    public void RecordSession(string tenant, TimeSpan elapsed) =>
+        _durationSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant));
 
     /// <summary>
     /// Bytes per tenant, finished sessions plus the live ones, so a minutes-long stream shows progress
@@ -99,18 +92,15 @@ internal sealed class BalancerMetrics : IDisposable
         // Totals first, then live sessions: a session marks its bytes published before adding them to
         // the totals, so a reader that saw them in the totals also sees the mark and skips the session.
         var sums = new Dictionary<string, (long ClientToBackend, long BackendToClient)>(StringComparer.Ordinal);
-        foreach (var (tenant, counters) in _state.AllTenantCounters)
+        foreach (var (tenant, counters) in _source.TenantCounters)
         {
             sums[tenant] = (counters.BytesClientToBackend, counters.BytesBackendToClient);
         }
 
-        foreach (var session in _connections.Enumerate())
+        foreach (var live in _source.LiveBytes())
         {
-            if (session.TryGetLiveBytes(out var tenant, out var clientToBackend, out var backendToClient))
-            {
-                sums.TryGetValue(tenant, out var sum);
-                sums[tenant] = (sum.ClientToBackend + clientToBackend, sum.BackendToClient + backendToClient);
-            }
+            sums.TryGetValue(live.Tenant, out var sum);
+            sums[live.Tenant] = (sum.ClientToBackend + live.ClientToBackend, sum.BackendToClient + live.BackendToClient);
         }
 
         var result = new List<TenantBytes>(sums.Count);
@@ -129,10 +119,10 @@ internal sealed class BalancerMetrics : IDisposable
     }
 
     private IEnumerable<Measurement<long>> ObserveActive() =>
-        _state.AllTenantCounters.Select(t => new Measurement<long>(t.Value.Active, Tenant(t.Key)));
+        _source.TenantCounters.Select(t => new Measurement<long>(t.Value.Active, Tenant(t.Key)));
 
     private IEnumerable<Measurement<long>> ObserveTotal() =>
-        _state.AllTenantCounters.Select(t => new Measurement<long>(t.Value.Total, Tenant(t.Key)));
+        _source.TenantCounters.Select(t => new Measurement<long>(t.Value.Total, Tenant(t.Key)));
 
     private IEnumerable<Measurement<long>> ObserveRejections() =>
         _rejections.Snapshot().Select(r => new Measurement<long>(r.Count,
@@ -150,13 +140,13 @@ internal sealed class BalancerMetrics : IDisposable
     }
 
     private IEnumerable<Measurement<int>> ObserveBackendUp() =>
-        Backends().Select(b => new Measurement<int>(b.IsUp ? 1 : 0, Tenant(b.Tenant), Backend(b.Address)));
+        _source.Backends().Select(b => new Measurement<int>(b.IsUp ? 1 : 0, Tenant(b.Tenant), Backend(b.Address)));
 
     private IEnumerable<Measurement<int>> ObserveBackendActive() =>
-        Backends().Select(b => new Measurement<int>(b.ActiveConnections, Tenant(b.Tenant), Backend(b.Address)));
+        _source.Backends().Select(b => new Measurement<int>(b.ActiveConnections, Tenant(b.Tenant), Backend(b.Address)));
 
     private IEnumerable<Measurement<long>> ObserveBackendFailures() =>
-        Backends().Select(b => new Measurement<long>(b.ConnectFailures, Tenant(b.Tenant), Backend(b.Address)));
+        _source.Backends().Select(b => new Measurement<long>(b.ConnectFailures, Tenant(b.Tenant), Backend(b.Address)));
 
     private IEnumerable<Measurement<long>> ObserveReloads() => Outcomes(_reloads.Ok, _reloads.Error);
 
@@ -178,10 +168,6 @@ internal sealed class BalancerMetrics : IDisposable
     }
 
     private static double ObserveProcessStart() => ProcessStartSeconds.Value;
-
-    /// <summary>The backends of the config now serving (a removed backend leaves the gauges with its config).</summary>
-    private IEnumerable<Balancing.BackendState> Backends() =>
-        _current() is { } snapshot ? snapshot.Tenants.Values.SelectMany(t => t.Backends) : [];
 
     private static KeyValuePair<string, object?> Tenant(string name) => new(TenantTag, name);
 

@@ -4,6 +4,7 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -2,10 +2,11 @@ using System.Net;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Limits;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Time.Testing;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.Tests.Limits;
 
@@ -78,17 +79,17 @@ public class AdmissionTests
     {
         var tenant = Tenant(maxConnections: 1, rate: 1, burst: 2);
         var holder = new Admission(_global, Client);
-        Assert.Equal(CloseReason.None, holder.EnterTenant(tenant, _time));
+        Assert.Equal(CloseReason.None, holder.EnterTenant(tenant.Config, tenant.Limits, _time));
 
-        Assert.Equal(CloseReason.TenantLimit, new Admission(_global, Client).EnterTenant(tenant, _time));
-        Assert.Equal(CloseReason.TenantLimit, new Admission(_global, Client).EnterTenant(tenant, _time));
+        Assert.Equal(CloseReason.TenantLimit, new Admission(_global, Client).EnterTenant(tenant.Config, tenant.Limits, _time));
+        Assert.Equal(CloseReason.TenantLimit, new Admission(_global, Client).EnterTenant(tenant.Config, tenant.Limits, _time));
         holder.ReleaseAll();
 
         // One token of the burst of two is left, not zero.
         var next = new Admission(_global, Client);
-        Assert.Equal(CloseReason.None, next.EnterTenant(tenant, _time));
+        Assert.Equal(CloseReason.None, next.EnterTenant(tenant.Config, tenant.Limits, _time));
         next.ReleaseAll();
-        Assert.Equal(CloseReason.RateLimited, new Admission(_global, Client).EnterTenant(tenant, _time));
+        Assert.Equal(CloseReason.RateLimited, new Admission(_global, Client).EnterTenant(tenant.Config, tenant.Limits, _time));
     }
 
     [Fact]
@@ -98,7 +99,7 @@ public class AdmissionTests
         var results = Enumerable.Range(0, 5).Select(_ =>
         {
             var admission = new Admission(_global, Client);
-            var result = admission.EnterTenant(tenant, _time);
+            var result = admission.EnterTenant(tenant.Config, tenant.Limits, _time);
             admission.ReleaseAll();
             return result;
         }).ToArray();
@@ -114,7 +115,7 @@ public class AdmissionTests
         var admission = new Admission(_global, Client);
         Assert.Equal(CloseReason.None, admission.EnterProcess(config));
         Assert.Equal(CloseReason.None, admission.EnterHandshake(config, new FakePending(0)));
-        Assert.Equal(CloseReason.None, admission.EnterTenant(tenant, _time));
+        Assert.Equal(CloseReason.None, admission.EnterTenant(tenant.Config, tenant.Limits, _time));
 
         admission.ReleaseAll();
         admission.ReleaseAll();

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Model;
 
-namespace L4Balancer.Core.Routing;
+namespace L4Balancer.Core.Telemetry;
 
 /// <summary>
 /// Rejections by (listener, tenant, reason) — SPEC's <c>l4lb_connections_rejected_total</c> labels. The
@@ -13,10 +12,12 @@ internal sealed class RejectionCounters
 {
     private readonly ConcurrentDictionary<(string Listener, string Tenant, CloseReason Reason), long[]> _counts = new();
 
-    public void Count(string listener, TenantState? tenant, CloseReason reason)
+    /// <param name="tenant">Empty when no tenant was known yet.</param>
+    /// <param name="tenantCounters">The tenant's own counters, which count the rejection too; null with no tenant.</param>
+    public void Count(string listener, string tenant, TenantCounters? tenantCounters, CloseReason reason)
     {
-        tenant?.Counters.Rejected(reason);
-        var cell = _counts.GetOrAdd((listener, tenant?.Name ?? "", reason), static _ => new long[1]);
+        tenantCounters?.Rejected(reason);
+        var cell = _counts.GetOrAdd((listener, tenant, reason), static _ => new long[1]);
         Interlocked.Increment(ref cell[0]);
     }
 

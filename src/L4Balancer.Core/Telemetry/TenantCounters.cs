@@ -1,11 +1,10 @@
-using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Model;
 
-namespace L4Balancer.Core.Routing;
+namespace L4Balancer.Core.Telemetry;
 
 /// <summary>
 /// A tenant's counters. Kept by tenant name across reloads (a Prometheus counter must never go
-/// backwards because a config changed), so they live apart from the per-snapshot <see cref="TenantState"/>.
+/// backwards because a config changed), so they live apart from the per-snapshot tenant state (Routing.TenantState).
 /// </summary>
 internal sealed class TenantCounters
 {

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Runtime;
+namespace L4Balancer.Core.Telemetry;
 
 /// <summary>
 /// Successes and failures of an operation the engine outlives snapshots for: config reloads (SIGHUP and

@@ -1,0 +1,21 @@
+namespace L4Balancer.Core.Telemetry;
+
+/// <summary>
+/// What <see cref="BalancerMetrics"/> reads when a listener collects. The engine implements it over its
+/// state store, serving snapshot and open sessions; telemetry itself knows none of those, so it can be
+/// fed by any transport and tested without one.
+/// </summary>
+internal interface IMetricsSource
+{
+    /// <summary>Every tenant ever configured with its reload-surviving counters.</summary>
+    IEnumerable<KeyValuePair<string, TenantCounters>> TenantCounters { get; }
+
+    /// <summary>The backends of the config now serving (a removed backend leaves the gauges with its config).</summary>
+    IEnumerable<BackendSample> Backends();
+
+    /// <summary>
+    /// Bytes the open sessions have moved and not yet added to their tenant's counters, one entry per
+    /// session (a tenant may repeat).
+    /// </summary>
+    IEnumerable<TenantBytes> LiveBytes();
+}
