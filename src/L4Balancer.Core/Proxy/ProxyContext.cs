@@ -5,16 +5,15 @@ using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
 
-/// <summary>What every session of one engine shares.</summary>
+/// <summary>What every connection flow of one engine shares; nothing here belongs to a transport.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions relay, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits, BalancerMetrics metrics)
+    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits, BalancerMetrics metrics)
     {
         Limits = limits;
         Metrics = metrics;
         Rejections = rejections;
         TimeProvider = timeProvider;
-        Relay = relay;
         Registry = registry;
         Logger = loggerFactory.CreateLogger("L4Balancer.Proxy");
         AccessLogger = loggerFactory.CreateLogger(Telemetry.AccessLog.Category);
@@ -22,8 +21,6 @@ internal sealed class ProxyContext
     }
 
     public TimeProvider TimeProvider { get; }
-
-    public RelayOptions Relay { get; }
 
     public ConnectionRegistry Registry { get; }
 

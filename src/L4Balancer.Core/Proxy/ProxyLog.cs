@@ -1,26 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
 
 internal static partial class ProxyLog
 {
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint}")]
-    public static partial void Listening(ILogger logger, string listener, EndPoint endPoint);
-
-    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "listener {Listener} accepting on {EndPoint} (socket handed over, not bound here)")]
-    public static partial void ListeningAdopted(ILogger logger, string listener, EndPoint endPoint);
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "listener {Listener} stopped accepting")]
-    public static partial void ListenerStopped(ILogger logger, string listener);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "listener {Listener}: accept failed ({Error}) {Count} times since the last report; retrying every {PauseMs} ms")]
-    public static partial void AcceptFailed(ILogger logger, string listener, SocketError error, int count, double pauseMs);
-
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "listener {Listener}: accepting again after {Count} failed accepts")]
-    public static partial void AcceptRecovered(ILogger logger, string listener, int count);
-
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "tenant {Tenant}: connect to backend {Backend} failed: {Error}")]
     public static partial void ConnectFailed(ILogger logger, string tenant, string backend, string error);
 
@@ -28,7 +11,7 @@ internal static partial class ProxyLog
     public static partial void ProxyHeaderFailed(ILogger logger, string tenant, string backend, string error);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "tenant {Tenant}: cannot create a socket for backend {Backend} ({Error}): connections refused as global_limit; {Suppressed} more since the last such line")]
-    public static partial void BackendSocketFailed(ILogger logger, string tenant, string backend, SocketError error, long suppressed);
+    public static partial void BackendSocketFailed(ILogger logger, string tenant, string backend, string error, long suppressed);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "connection {ConnectionId} failed unexpectedly")]
     public static partial void SessionFaulted(ILogger logger, long connectionId, Exception exception);

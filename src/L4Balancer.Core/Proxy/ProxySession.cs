@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Limits;
@@ -9,24 +8,28 @@ using L4Balancer.Core.Proxy.ProxyProtocol;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Core.Tls;
+using L4Balancer.Core.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Proxy;
 
 /// <summary>
-/// One client connection from accept to close. <see cref="RunCoreAsync"/> is the whole data path in
-/// SPEC's order: global deny → global and per-IP limits → route (SNI peek) → tenant CIDRs → tenant
-/// max_connections → tenant connection_rate → pick and connect → relay; <see cref="Finish"/> accounts.
+/// One client connection from accept to close, as decisions: <see cref="RunCoreAsync"/> is the whole
+/// data path in SPEC's order: global deny → global and per-IP limits → route (SNI peek) → tenant CIDRs
+/// → tenant max_connections → tenant connection_rate → pick and connect → relay; <see cref="Finish"/>
+/// accounts and writes the access log. How bytes move is the transport's: the flow sees the client
+/// through <see cref="IClientConnection"/> and both legs through <see cref="IRelay"/>, so a second
+/// transport reuses admission, SNI, limits, accounting and the log as they are.
 /// Started by the engine on the accepting thread; everything up to its first wait is non-blocking.
 /// </summary>
-internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
+internal sealed class ProxySession : IRelayOwner, IPendingHandshake
 {
     private static readonly IReadOnlyCollection<BackendState> NoneTried = [];
 
     private readonly ProxyContext _context;
     private readonly RuntimeSnapshot _snapshot;
     private readonly ListenerRoute _route;
-    private readonly Socket _clientSocket;
+    private readonly IClientConnection _client;
     private readonly long _startTimestamp;
     private readonly long _idleTimeoutTicks;
     private readonly Admission _admission;
@@ -34,25 +37,23 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     private long _lastActivity;
     private volatile bool _relaying;
     private volatile bool _bytesPublished;
-    private SocketPipe? _client;
     private ClientHelloBuffer? _hello;
-    private SocketPipe? _backendPipe;
-    private Socket? _backendSocket;
+    private IRelay? _relay;
     private CancellationTokenSource? _pendingCancellation;
     private byte[]? _proxyHeaderBuffer;
     private CancellationTokenSource? _relayCancellation;
 
-    public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, Socket clientSocket)
+    public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, IClientConnection client)
     {
         Id = id;
         _context = context;
         _snapshot = snapshot;
         _route = route;
-        _clientSocket = clientSocket;
+        _client = client;
         _startTimestamp = context.TimeProvider.GetTimestamp();
         _lastActivity = _startTimestamp;
         _idleTimeoutTicks = (long)(snapshot.Config.Global.IdleTimeout.TotalSeconds * context.TimeProvider.TimestampFrequency);
-        ClientEndPoint = clientSocket.RemoteEndPoint as IPEndPoint;
+        ClientEndPoint = client.RemoteEndPoint;
         _admission = new Admission(context.Limits, ClientEndPoint?.Address);
     }
 
@@ -71,9 +72,9 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     public CloseReason Reason => (CloseReason)Volatile.Read(ref _reason);
 
     /// <summary>Bytes relayed so far, for live views; read without locks, so approximate while running.</summary>
-    public long BytesClientToBackend => (Volatile.Read(ref _hello)?.Count ?? 0) + (Volatile.Read(ref _client)?.BytesReceived ?? 0);
+    public long BytesClientToBackend => (Volatile.Read(ref _hello)?.Count ?? 0) + (Volatile.Read(ref _relay)?.BytesFromClient ?? 0);
 
-    public long BytesBackendToClient => Volatile.Read(ref _backendPipe)?.BytesReceived ?? 0;
+    public long BytesBackendToClient => Volatile.Read(ref _relay)?.BytesFromBackend ?? 0;
 
     /// <summary>
     /// Bytes moved so far by a session admitted to a tenant whose bytes are not yet in the tenant's
@@ -136,8 +137,8 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
         //    (replayed to the backend unchanged, before the relay); waiting for it takes a
         //    pending-handshake slot, bounded per source IP, and in total by evicting the least advanced
         //    of the oldest, so slow-loris hellos can neither pile up nor lock honest clients out.
-        //    Either way the client pipe reads from here on, so what the client sends while we decide
-        //    and connect is buffered (up to the pause threshold) and replayed.
+        //    Either way the relay reads the client from here on, so what the client sends while we
+        //    decide and connect is buffered (up to the pause threshold) and replayed.
         var tenant = _route.Tenant;
         var rejection = tenant is null ? CloseReason.NoBackend : CloseReason.None;
         if (_route.Config.Route == RouteMode.Sni)
@@ -158,14 +159,12 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             return;
         }
 
-        var clientPipe = new SocketPipe(_clientSocket, RelaySide.Client, this, _context.Relay);
-        Volatile.Write(ref _client, clientPipe);
+        var relay = _client.StartRelay(this);
+        Interlocked.Exchange(ref _relay, relay); // a full fence before Reason is read, as in Abort
         if (Reason != CloseReason.None)
         {
-            clientPipe.Abort(); // aborted before the pipe was visible to Abort
+            relay.Abort(reset: false); // aborted before the relay was visible to Abort, which closed the client already
         }
-
-        var clientReceive = clientPipe.ReceiveAsync();
 
         Tenant = tenant;
 
@@ -173,22 +172,22 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
         //    max_connections and connection_rate.
         if (ClientEndPoint is { } source && !tenant.Access.IsAllowed(source.Address))
         {
-            await RejectAsync(CloseReason.IpDenied, tenant, clientReceive).ConfigureAwait(false);
+            await RejectAsync(CloseReason.IpDenied, tenant, relay).ConfigureAwait(false);
             return;
         }
 
         refused = _admission.EnterTenant(tenant.Config, tenant.Limits, _context.TimeProvider);
         if (refused != CloseReason.None)
         {
-            await RejectAsync(refused, tenant, clientReceive).ConfigureAwait(false);
+            await RejectAsync(refused, tenant, relay).ConfigureAwait(false);
             return;
         }
 
         // 4. Pick a backend and connect, trying others on failure.
-        var (backendSocket, backend, failure) = await ConnectAsync(tenant).ConfigureAwait(false);
-        if (backendSocket is null || backend is null)
+        var (backend, failure) = await ConnectAsync(tenant, relay).ConfigureAwait(false);
+        if (backend is null)
         {
-            await RejectAsync(Reason == CloseReason.None ? failure : Reason, tenant, clientReceive).ConfigureAwait(false);
+            await RejectAsync(Reason == CloseReason.None ? failure : Reason, tenant, relay).ConfigureAwait(false);
             return;
         }
 
@@ -197,22 +196,11 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
 
         // 5. Relay both ways until both directions are finished (or one side fails), each direction
         //    paced by the tenant's bandwidth limit if it has one.
-        var backendPipe = new SocketPipe(backendSocket, RelaySide.Backend, this, _context.Relay);
-        Volatile.Write(ref _backendPipe, backendPipe);
-        if (Reason != CloseReason.None)
-        {
-            backendPipe.Abort(); // aborted before the pipe was visible to Abort
-        }
-
         var (toBackend, toClient) = CreateThrottles(tenant);
         _relaying = true;
         Touch();
         var hello = _hello;
-        await Task.WhenAll(
-            clientReceive,
-            backendPipe.ReceiveAsync(),
-            backendPipe.SendAsync(clientPipe.Input, toBackend, hello?.Bytes ?? default, hello),
-            clientPipe.SendAsync(backendPipe.Input, toClient)).ConfigureAwait(false);
+        await relay.RunAsync(hello?.Bytes ?? default, hello, toBackend, toClient).ConfigureAwait(false);
 
         SetReason(CloseReason.Closed);
     }
@@ -264,7 +252,7 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             {
                 status = SniPeekStatus.Timeout;
             }
-            catch (SocketException)
+            catch (PeerFailedException)
             {
                 ((IRelayOwner)this).OnPeerFailed(RelaySide.Client);
                 status = SniPeekStatus.Canceled;
@@ -303,9 +291,8 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     {
         while (true)
         {
-            await _clientSocket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            var memory = hello.GetMemory(_clientSocket.Available);
-            var received = await _clientSocket.ReceiveAsync(memory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var ready = await _client.WaitForBytesAsync(cancellationToken).ConfigureAwait(false);
+            var received = await _client.ReceiveAsync(hello.GetMemory(ready), cancellationToken).ConfigureAwait(false);
             if (received == 0)
             {
                 return SniPeekStatus.Truncated;
@@ -327,13 +314,13 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     void IPendingHandshake.Evict() => Abort(CloseReason.HelloTimeout, reset: false);
 
     /// <summary>
-    /// Rejects, then waits for the client's receive loop, which the abort ends even when it waits for
-    /// a reader above the pause threshold (see <see cref="SocketPipe.Abort"/>).
+    /// Rejects, then waits for the relay's client reads, which the abort ends even when they wait for
+    /// a reader above the pause threshold (<see cref="IRelay.Abort"/>).
     /// </summary>
-    private async Task RejectAsync(CloseReason reason, TenantState? tenant, Task clientReceive)
+    private async Task RejectAsync(CloseReason reason, TenantState? tenant, IRelay relay)
     {
         Reject(reason, tenant);
-        await clientReceive.ConfigureAwait(false);
+        await relay.Stopped.ConfigureAwait(false);
     }
 
     /// <summary>Closes the client before any byte reached a backend, and counts why.</summary>
@@ -353,12 +340,12 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     }
 
     /// <summary>
-    /// Picks and connects, trying other backends on failure. With PROXY protocol on, the header is
-    /// written right after the connect, before any client byte (the relay replays those). A backend
-    /// that fails the header write has not seen a byte of the client yet, so it is counted, logged and
-    /// retried like a refused connect.
+    /// Picks and connects the relay's backend leg, trying other backends on failure. With PROXY protocol
+    /// on, the header is written right after the connect, before any client byte (the relay replays
+    /// those). A backend that fails the header write has not seen a byte of the client yet, so it is
+    /// counted, logged and retried like a refused connect.
     /// </summary>
-    private async Task<(Socket? Socket, BackendState? Backend, CloseReason Failure)> ConnectAsync(TenantState tenant)
+    private async Task<(BackendState? Backend, CloseReason Failure)> ConnectAsync(TenantState tenant, IRelay relay)
     {
         var retries = tenant.Config.Retries;
         var timeout = _snapshot.Config.Global.ConnectTimeout;
@@ -371,13 +358,13 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
         {
             if (Reason != CloseReason.None)
             {
-                return (null, null, Reason); // client went away while we were connecting
+                return (null, Reason); // client went away while we were connecting
             }
 
             var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried);
             if (backend is null)
             {
-                return (null, null, CloseReason.NoBackend);
+                return (null, CloseReason.NoBackend);
             }
 
             (tried ??= new List<BackendState>(2)).Add(backend);
@@ -387,74 +374,57 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             }
 
             attempt++;
-            Socket socket;
-            try
-            {
-                socket = _context.Relay.BackendSocketFactory(backend.EndPoint.AddressFamily);
-                socket.NoDelay = true;
-            }
-            catch (SocketException ex)
-            {
-                // Out of descriptors (EMFILE/ENFILE) or buffers: the process's limit, not the backend's
-                // fault, so no passive-health failure; the slot taken above goes back (it leaked here
-                // before, issue 11: backend_active stuck at 141 with nothing open).
-                backend.Release();
-                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
-                {
-                    _context.OutOfDescriptors();
-                }
-
-                if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
-                {
-                    ProxyLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, ex.SocketErrorCode, suppressed);
-                }
-
-                return (null, null, CloseReason.GlobalLimit);
-            }
-
-            _backendSocket = socket;
-            var connected = false;
             var connectStarted = _context.TimeProvider.GetTimestamp();
             using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
             _pendingCancellation = cancellation;
             try
             {
-                if (Reason != CloseReason.None)
+                var connect = await relay.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
+                if (connect.Status == BackendConnectStatus.NoSocket)
                 {
-                    throw new OperationCanceledException();
+                    // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
+                    // passive-health failure; the slot taken above goes back (it leaked here before,
+                    // issue 11: backend_active stuck at 141 with nothing open).
+                    backend.Release();
+                    if (connect.OutOfDescriptors)
+                    {
+                        _context.OutOfDescriptors();
+                    }
+
+                    if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
+                    {
+                        ProxyLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
+                    }
+
+                    return (null, CloseReason.GlobalLimit);
                 }
 
-                await socket.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
                 var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted); // the TCP connect alone, not the PROXY header
-                connected = true;
-                if (!proxyHeader.IsEmpty)
+                var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
+                    ? await relay.SendToBackendAsync(proxyHeader, cancellation.Token).ConfigureAwait(false)
+                    : null;
+                if (connect.Status == BackendConnectStatus.Connected && headerError is null)
                 {
-                    await SendAllAsync(socket, proxyHeader, cancellation.Token).ConfigureAwait(false);
+                    backend.RecordConnectSuccess();
+                    _context.Metrics.RecordConnect(tenant.Name, connectTime);
+                    return (backend, CloseReason.None);
                 }
 
-                backend.RecordConnectSuccess();
-                _context.Metrics.RecordConnect(tenant.Name, connectTime);
-                return (socket, backend, CloseReason.None);
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
+                // The relay closed the failed leg; the next attempt starts clean.
                 backend.Release();
-                socket.Dispose();
-                _backendSocket = null;
                 if (Reason != CloseReason.None)
                 {
-                    return (null, null, Reason);
+                    return (null, Reason);
                 }
 
                 backend.RecordConnectFailure();
-                var error = ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout";
-                if (connected)
+                if (headerError is not null)
                 {
-                    ProxyLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, error);
+                    ProxyLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
                 }
                 else
                 {
-                    ProxyLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, error);
+                    ProxyLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
                 }
             }
             finally
@@ -463,7 +433,7 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             }
         }
 
-        return (null, null, CloseReason.NoBackend);
+        return (null, CloseReason.NoBackend);
     }
 
     /// <summary>
@@ -473,29 +443,8 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     /// </summary>
     private ReadOnlyMemory<byte> WriteProxyHeader(ProxyProtocolMode mode)
     {
-        IPEndPoint? destination;
-        try
-        {
-            destination = _clientSocket.LocalEndPoint as IPEndPoint;
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            destination = null; // the client is gone: Reason is set, so nothing is sent anyway
-        }
-
         var buffer = _proxyHeaderBuffer = ArrayPool<byte>.Shared.Rent(ProxyHeaderWriter.BufferSize);
-        return buffer.AsMemory(0, ProxyHeaderWriter.Write(mode, ClientEndPoint, destination, buffer));
-    }
-
-    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        // One send in practice: the header is far smaller than an MSS and the empty send buffer, so it
-        // leaves at once as the spec asks; the loop only guards against a partial send.
-        while (!data.IsEmpty)
-        {
-            var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            data = data[sent..];
-        }
+        return buffer.AsMemory(0, ProxyHeaderWriter.Write(mode, ClientEndPoint, _client.GetLocalEndPoint(), buffer));
     }
 
     void IRelayOwner.OnPeerFailed(RelaySide side)
@@ -522,9 +471,9 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     }
 
     /// <summary>
-    /// Ends the session from outside the relay loops: closes both sockets, which completes every
-    /// pending receive and send. With <paramref name="reset"/> the close is abortive (RST), so a reset
-    /// on one side is passed on as a reset to the other.
+    /// Ends the session from outside the relay: closes the client (and, once the relay started, the
+    /// backend leg), which ends every pending wait. With <paramref name="reset"/> the close is abortive
+    /// (RST), so a reset on one side is passed on as a reset to the other.
     /// </summary>
     public void Abort(CloseReason reason, bool reset)
     {
@@ -538,44 +487,14 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
             // Connect already finished.
         }
 
-        CloseSocket(_clientSocket, reset);
-        if (_backendSocket is { } backend)
-        {
-            CloseSocket(backend, reset);
-        }
+        // The client first, always: a relay started in this instant is aborted by its starter, which
+        // sees Reason set, and by then the client is closed the way this call decided.
+        _client.Abort(reset);
+        Volatile.Read(ref _relay)?.Abort(reset);
 
-        // After the sockets: a loop woken here finds its socket closed (abortively when a reset is
-        // owed) and cannot pass a FIN on in its place. Receive loops waiting for a reader end too.
-        Volatile.Read(ref _client)?.Abort();
-        Volatile.Read(ref _backendPipe)?.Abort();
-
-        // A send waiting for bandwidth tokens is not woken by the socket closing. (Never disposed: it
+        // A send waiting for bandwidth tokens is not woken by the sockets closing. (Never disposed: it
         // has no timer or wait handle, and Abort may run on another thread at any time.)
         Volatile.Read(ref _relayCancellation)?.Cancel();
-    }
-
-    private static void CloseSocket(Socket socket, bool reset)
-    {
-        try
-        {
-            if (reset)
-            {
-                socket.LingerState = new LingerOption(true, 0);
-            }
-            else
-            {
-                // .NET turns Dispose into an abortive close when it has to cancel a pending receive,
-                // unless the send side was shut down first (SafeSocketHandle.CloseAsIs): a graceful
-                // close (rejection, idle timeout, drain) must say Shutdown to send FIN, not RST.
-                socket.Shutdown(SocketShutdown.Both);
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Already closed or reset by the peer.
-        }
-
-        socket.Dispose();
     }
 
     private void SetReason(CloseReason reason) => Interlocked.CompareExchange(ref _reason, (int)reason, (int)CloseReason.None);
@@ -583,8 +502,8 @@ internal sealed partial class ProxySession : IRelayOwner, IPendingHandshake
     private void Finish()
     {
         SetReason(CloseReason.Closed);
-        _clientSocket.Dispose();
-        _backendSocket?.Dispose();
+        _client.Dispose();
+        _relay?.Dispose();
         _hello?.Dispose(); // a rejected hello, or one the relay never got to send
         if (_proxyHeaderBuffer is { } header)
         {

@@ -9,6 +9,7 @@ using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
+using L4Balancer.Core.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Runtime;
@@ -28,6 +29,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly Random? _random;
     private readonly ProxyContext _context;
+    /// <summary>Buffer sizes and the backend socket factory of the sockets transport.</summary>
+    private readonly RelayOptions _relay;
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
@@ -57,7 +60,8 @@ internal sealed class BalancerEngine : IAsyncDisposable
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
         Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections), Rejections, Reloads, Upgrades);
-        _context = new ProxyContext(loggerFactory, timeProvider, relay ?? new RelayOptions(), Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
+        _relay = relay ?? new RelayOptions();
+        _context = new ProxyContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
 
@@ -477,7 +481,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         // backend connect), a few microseconds of non-blocking work. Queueing it to the thread pool
         // instead cost a thread hand-off per connection: 328–471 against 229–299 µs of CPU per
         // connection at 2000 new connections/s (three alternating pairs, bench/README.md "levers").
-        var session = new ProxySession(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, socket);
+        var session = new ProxySession(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, new SocketClientConnection(socket, _relay));
 
         // RunAsync registers the session before its first wait, so a reload that has just stopped this
         // listener finds every connection it accepted, to drain it.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Transport.Sockets;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Limits;

@@ -1,8 +1,8 @@
 using System.Net;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Limits;
 

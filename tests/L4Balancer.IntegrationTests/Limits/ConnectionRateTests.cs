@@ -1,7 +1,7 @@
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Limits;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Limits;
 

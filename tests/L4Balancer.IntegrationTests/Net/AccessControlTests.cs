@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Net;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Net;
 

@@ -1,7 +1,8 @@
 using System.Net.Sockets;
-using L4Balancer.Core.Proxy;
-using L4Balancer.IntegrationTests.Infrastructure;
 using L4Balancer.Core.Model;
+using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Transport.Sockets;
+using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Proxy;
 

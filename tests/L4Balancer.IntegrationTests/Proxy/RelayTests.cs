@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using L4Balancer.IntegrationTests.Infrastructure;
 using L4Balancer.Core.Model;
+using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Proxy;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Transport.Sockets;
 using L4Balancer.IntegrationTests.Infrastructure;
 using L4Balancer.Tests.Tls;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,6 @@
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Tls;
 

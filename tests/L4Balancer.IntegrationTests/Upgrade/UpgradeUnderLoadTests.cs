@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using L4Balancer.IntegrationTests.Infrastructure;
-using Xunit.Abstractions;
 using L4Balancer.Tests.Tls;
+using Xunit.Abstractions;
 
 namespace L4Balancer.IntegrationTests.Upgrade;
 

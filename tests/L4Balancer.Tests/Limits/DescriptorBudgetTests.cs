@@ -1,8 +1,8 @@
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Limits;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Tests.Config;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.Tests.Limits;
 

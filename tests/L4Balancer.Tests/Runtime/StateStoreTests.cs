@@ -1,7 +1,7 @@
 using System.Net;
 using L4Balancer.Core.Config;
-using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Routing;
+using L4Balancer.Core.Runtime;
 
 namespace L4Balancer.Tests.Runtime;
 

@@ -4,11 +4,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Tls;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
-using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Tls.Fuzz;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Transport.Sockets;
 
 /// <summary>Buffer sizing for the relay. One instance per engine; the pipe options are shared by every session.</summary>
 internal sealed class RelayOptions

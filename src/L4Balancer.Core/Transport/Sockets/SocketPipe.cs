@@ -3,13 +3,13 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using L4Balancer.Core.Limits;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Transport.Sockets;
 
 /// <summary>
 /// One socket of a session and the pipe of bytes received from it. Two loops, as in Kestrel's
 /// SocketConnection: <see cref="ReceiveAsync"/> moves socket → <see cref="Input"/>, and
 /// <see cref="SendAsync"/> moves the other side's input → this socket. Errors come back to the
-/// owner as calls, not exceptions, so the session records one first-wins close reason.
+/// owner as calls, not exceptions, so the flow records one first-wins close reason.
 /// </summary>
 internal sealed class SocketPipe
 {
@@ -57,8 +57,7 @@ internal sealed class SocketPipe
                     // Wait for data before renting a buffer, so an idle connection holds no memory
                     // (Kestrel's WaitForDataBeforeAllocatingBuffer). Skipped right after a receive that
                     // filled its buffer: more is almost certainly queued and the extra syscall is waste.
-                    var ready = await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    _ = ready;
+                    await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
 
                 // Ask for half a segment (new segments are still ReceiveBufferSize): a receive that

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Transport.Sockets;
 
 /// <summary>
 /// Completes a direction's pipe when its receive loop ended by anything but the peer's FIN (a reset,

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Transport;
 
 internal enum RelaySide
 {

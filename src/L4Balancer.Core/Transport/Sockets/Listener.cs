@@ -5,7 +5,7 @@ using L4Balancer.Core.Handover;
 using L4Balancer.Core.Net;
 using Microsoft.Extensions.Logging;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Transport.Sockets;
 
 /// <summary>
 /// A bound listening socket and its accept loop. The loop only accepts and hands the socket on;
@@ -92,11 +92,11 @@ internal sealed class Listener : IAsyncDisposable
     {
         if (Adopted)
         {
-            ProxyLog.ListeningAdopted(_logger, Name, LocalEndPoint);
+            ListenerLog.ListeningAdopted(_logger, Name, LocalEndPoint);
         }
         else
         {
-            ProxyLog.Listening(_logger, Name, LocalEndPoint);
+            ListenerLog.Listening(_logger, Name, LocalEndPoint);
         }
 
         _started = true;
@@ -135,7 +135,7 @@ internal sealed class Listener : IAsyncDisposable
 
                 if (_acceptFailures.Failed() is > 0 and var count)
                 {
-                    ProxyLog.AcceptFailed(_logger, Name, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);
+                    ListenerLog.AcceptFailed(_logger, Name, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);
                 }
 
                 try
@@ -152,7 +152,7 @@ internal sealed class Listener : IAsyncDisposable
 
             if (_acceptFailures.Failing)
             {
-                ProxyLog.AcceptRecovered(_logger, Name, _acceptFailures.Recovered());
+                ListenerLog.AcceptRecovered(_logger, Name, _acceptFailures.Recovered());
             }
 
             accepted.NoDelay = true;
@@ -178,7 +178,7 @@ internal sealed class Listener : IAsyncDisposable
         if (_started)
         {
             // A listener closed before it started (a sibling's bind failed) never said it was accepting.
-            ProxyLog.ListenerStopped(_logger, Name);
+            ListenerLog.ListenerStopped(_logger, Name);
         }
     }
 }
