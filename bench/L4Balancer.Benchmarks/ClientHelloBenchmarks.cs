@@ -47,10 +47,14 @@ public class ClientHelloBenchmarks
     [Benchmark]
     public string? Hello512String()
     {
-        ClientHelloReader.TryRead(_hello512, out var name);
+        var progress = default(ClientHelloProgress);
+        ClientHelloReader.TryRead(_hello512, ref progress, out var name);
         return name;
     }
 
-    private int Parse(in ReadOnlySequence<byte> hello) =>
-        ClientHelloReader.TryRead(hello, _name, out var length) == ClientHelloResult.Sni ? length : -1;
+    private int Parse(in ReadOnlySequence<byte> hello)
+    {
+        var progress = default(ClientHelloProgress);
+        return ClientHelloReader.TryRead(hello, ref progress, _name, out var length) == ClientHelloResult.Sni ? length : -1;
+    }
 }

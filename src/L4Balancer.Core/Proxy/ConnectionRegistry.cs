@@ -23,11 +23,10 @@ internal sealed class ConnectionRegistry : IDisposable
 
     public int Count => _sessions.Count;
 
-    public ICollection<ProxySession> Sessions => _sessions.Values;
-
     /// <summary>
-    /// The open sessions for a live view (metrics, status). Unlike <see cref="Sessions"/>, which copies
-    /// under every lock of the dictionary, this enumerates without locks, so a scrape never stalls accepts.
+    /// The open sessions, enumerated without locks (<c>ConcurrentDictionary.Values</c> would take every
+    /// lock of the dictionary and copy it), so a scrape, an idle scan or a drain never stalls accepts.
+    /// A session added or removed meanwhile may or may not be seen.
     /// </summary>
     public IEnumerable<ProxySession> Enumerate()
     {
@@ -64,7 +63,7 @@ internal sealed class ConnectionRegistry : IDisposable
 
     public void AbortAll(CloseReason reason)
     {
-        foreach (var session in _sessions.Values)
+        foreach (var session in Enumerate())
         {
             session.Abort(reason, reset: false);
         }
@@ -73,7 +72,7 @@ internal sealed class ConnectionRegistry : IDisposable
     private void ScanIdle()
     {
         var now = _timeProvider.GetTimestamp();
-        foreach (var session in _sessions.Values)
+        foreach (var session in Enumerate())
         {
             session.CheckIdle(now);
         }

@@ -496,7 +496,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             return;
         }
 
-        var sessions = Connections.Sessions.Where(s => names.Contains(s.ListenerName)).ToList();
+        var sessions = Connections.Enumerate().Where(s => names.Contains(s.ListenerName)).ToList();
         foreach (var name in names)
         {
             RuntimeLog.ListenerRemoved(_logger, name, sessions.Count(s => s.ListenerName == name), timeout);

@@ -62,17 +62,13 @@ internal static class ClientHelloReader
     /// <summary>Loop passes made on this thread so far; always 0 in Release builds.</summary>
     internal static long LoopIterations => _loopIterations;
 
-    /// <summary>Reads the hello in <paramref name="buffer"/>; allocates only the returned name.</summary>
+    /// <summary>
+    /// Reads the hello in <paramref name="buffer"/>, resuming the record scan from <paramref name="progress"/>;
+    /// allocates only the returned name.
+    /// </summary>
     /// <param name="buffer">Everything received so far, from the connection's first byte.</param>
     /// <param name="serverName">The host name, lower-cased and without a trailing dot, when the result is <see cref="ClientHelloResult.Sni"/>.</param>
     /// <param name="maxHelloBytes">Bytes, record headers included, the hello may take on the wire.</param>
-    public static ClientHelloResult TryRead(in ReadOnlySequence<byte> buffer, out string? serverName, int maxHelloBytes = DefaultMaxHelloBytes)
-    {
-        var progress = default(ClientHelloProgress);
-        return TryRead(buffer, ref progress, out serverName, maxHelloBytes);
-    }
-
-    /// <summary>As <see cref="TryRead(in ReadOnlySequence{byte}, out string?, int)"/>, resuming the record scan from <paramref name="progress"/>.</summary>
     /// <param name="progress">
     /// Start with <c>default</c> and pass the same variable with each longer buffer of the same
     /// connection; it is only valid while nothing before it has been consumed.
@@ -87,16 +83,9 @@ internal static class ClientHelloReader
         return result;
     }
 
-    /// <summary>As <see cref="TryRead(in ReadOnlySequence{byte}, out string?, int)"/>, writing the name into <paramref name="nameBuffer"/>; allocates nothing.</summary>
+    /// <summary>As the form above, writing the name into <paramref name="nameBuffer"/>: allocates nothing.</summary>
     /// <param name="nameBuffer">At least <see cref="MaxHostNameLength"/> bytes.</param>
     /// <param name="nameLength">Bytes of <paramref name="nameBuffer"/> holding the name; 0 unless the result is <see cref="ClientHelloResult.Sni"/>.</param>
-    public static ClientHelloResult TryRead(in ReadOnlySequence<byte> buffer, Span<byte> nameBuffer, out int nameLength, int maxHelloBytes = DefaultMaxHelloBytes)
-    {
-        var progress = default(ClientHelloProgress);
-        return TryRead(buffer, ref progress, nameBuffer, out nameLength, maxHelloBytes);
-    }
-
-    /// <summary>The allocation-free, resumable form the others forward to.</summary>
     public static ClientHelloResult TryRead(
         in ReadOnlySequence<byte> buffer,
         ref ClientHelloProgress progress,

@@ -120,7 +120,7 @@ public class BandwidthTests
             global: g => g with { DrainTimeout = TimeSpan.FromMilliseconds(100) });
         await using var balancer = await BalancerHarness.StartAsync(config);
         using var client = await balancer.ConnectAsync();
-        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesBackendToClient >= 32 * 1024), because: "the backend's bytes to queue up behind the limit");
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Enumerate().Any(s => s.BytesBackendToClient >= 32 * 1024), because: "the backend's bytes to queue up behind the limit");
 
         await balancer.Engine.StopAsync().WaitAsync(Deadline.After(TimeSpan.FromSeconds(10)));
 

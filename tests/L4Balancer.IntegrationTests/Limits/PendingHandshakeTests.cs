@@ -85,7 +85,7 @@ public class PendingHandshakeTests
         // A client that has sent part of its hello: progress protects it from eviction.
         var started = await balancer.ConnectAsync();
         await started.SendAllAsync(hello.AsMemory(0, 20), Deadline.After());
-        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "its first bytes to arrive");
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Enumerate().Any(s => s.BytesClientToBackend == 20), because: "its first bytes to arrive");
 
         // One at a time, so the order of arrival (and so of eviction) is known.
         var sockets = new List<Socket> { started };

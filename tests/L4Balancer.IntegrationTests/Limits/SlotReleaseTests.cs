@@ -64,7 +64,7 @@ public class SlotReleaseTests
         await resetter.SendAllAsync(LimitConfigs.Hello("acme").AsMemory(0, 20), deadline);
         ProxySession? resetSession = null;
         await Deadline.UntilAsync(
-            () => (resetSession = balancer.Engine.Connections.Sessions.FirstOrDefault(s => s.BytesClientToBackend == 20)) is not null,
+            () => (resetSession = balancer.Engine.Connections.Enumerate().FirstOrDefault(s => s.BytesClientToBackend == 20)) is not null,
             because: "the balancer to be peeking");
         resetter.Reset();
 
@@ -72,13 +72,13 @@ public class SlotReleaseTests
         // The reset normally ends the session as client_reset (not a rejection). Should the kernel hand
         // the balancer's receive an end of stream instead of ECONNRESET, it ends as a truncated hello:
         // not_tls, counted. Either way its slots must come back, which is what this test is about.
-        await Deadline.UntilAsync(() => !balancer.Engine.Connections.Sessions.Contains(resetSession!), because: "the reset session to finish");
+        await Deadline.UntilAsync(() => !balancer.Engine.Connections.Enumerate().Contains(resetSession!), because: "the reset session to finish");
         Assert.True(resetSession!.Reason is CloseReason.ClientReset or CloseReason.NotTls, $"reset mid-hello ended as {resetSession.Reason}");
         var resetCountedAsNotTls = resetSession.Reason == CloseReason.NotTls ? 1 : 0;
 
         using var loris = await balancer.ConnectAsync();
         await loris.SendAllAsync(LimitConfigs.Hello("acme").AsMemory(0, 20), deadline);
-        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Enumerate().Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
         time.Advance(HelloTimeout);
         Assert.Contains(await loris.WaitForCloseAsync(deadline), new[] { SocketError.Success, SocketError.ConnectionReset });
 

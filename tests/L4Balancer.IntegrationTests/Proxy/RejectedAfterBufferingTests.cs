@@ -86,7 +86,7 @@ public class RejectedAfterBufferingTests
         try
         {
             await Task.WhenAll(clients.Select(c => c.SendAllAsync(new byte[100 * 1024], deadline)));
-            await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Count(s => s.BytesClientToBackend >= 64 * 1024) == 10, because: "every session to buffer its client's bytes");
+            await Deadline.UntilAsync(() => balancer.Engine.Connections.Enumerate().Count(s => s.BytesClientToBackend >= 64 * 1024) == 10, because: "every session to buffer its client's bytes");
 
             await balancer.Engine.StopAsync().WaitAsync(deadline);
 

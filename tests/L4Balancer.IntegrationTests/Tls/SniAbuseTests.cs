@@ -109,7 +109,7 @@ public class SniAbuseTests
         await using var balancer = await BalancerHarness.StartAsync(tenants.Config(), new FakeTimeProvider()); // no hello timeout
         var client = await balancer.ConnectAsync();
         await client.SendAllAsync(ValidHello().AsMemory(0, 20), Deadline.After());
-        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Enumerate().Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
 
         client.Reset();
 
@@ -127,7 +127,7 @@ public class SniAbuseTests
         await using var balancer = await BalancerHarness.StartAsync(config, new FakeTimeProvider()); // no hello timeout
         using var client = await balancer.ConnectAsync();
         await client.SendAllAsync(ValidHello().AsMemory(0, 20), Deadline.After());
-        await Deadline.UntilAsync(() => balancer.Engine.Connections.Sessions.Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Enumerate().Any(s => s.BytesClientToBackend == 20), because: "the balancer to be peeking");
 
         await balancer.Engine.StopAsync().WaitAsync(Deadline.After());
 

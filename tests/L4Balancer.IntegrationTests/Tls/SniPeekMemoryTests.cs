@@ -22,7 +22,7 @@ public class SniPeekMemoryTests
         var hello = new ClientHelloBuilder { MessageSize = 4000 }.Build(); // llm.acme.example
         using var client = await balancer.ConnectAsync();
         await Deadline.UntilAsync(() => balancer.Engine.Connections.Count == 1, because: "the session to start");
-        var session = balancer.Engine.Connections.Sessions.Single();
+        var session = balancer.Engine.Connections.Enumerate().Single();
 
         // One byte per send, each received by the balancer before the next is sent: 1000 receives.
         const int Trickled = 1000;

@@ -6,7 +6,7 @@ namespace L4Balancer.Tests.Tls;
 internal static class ClientHelloAssert
 {
     public static ClientHelloResult Read(byte[] bytes, out string? name, int max = ClientHelloReader.DefaultMaxHelloBytes) =>
-        ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes), out name, max);
+        ClientHelloReading.TryRead(new ReadOnlySequence<byte>(bytes), out name, max);
 
     public static ClientHelloResult Read(byte[] bytes) => Read(bytes, out _);
 
@@ -25,7 +25,7 @@ internal static class ClientHelloAssert
     {
         Span<byte> name = stackalloc byte[ClientHelloReader.MaxHostNameLength];
         var before = ClientHelloReader.LoopIterations;
-        var result = ClientHelloReader.TryRead(buffer, name, out var length, max);
+        var result = ClientHelloReading.TryRead(buffer, name, out var length, max);
         var iterations = ClientHelloReader.LoopIterations - before;
         Assert.True(iterations <= 2 * buffer.Length + 16, $"{iterations} loop passes for {buffer.Length} bytes");
         Assert.True(Enum.IsDefined(result), $"undefined result {result}");

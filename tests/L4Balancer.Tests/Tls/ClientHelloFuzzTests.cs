@@ -115,8 +115,8 @@ public class ClientHelloFuzzTests
             while (true)
             {
                 var prefix = new ReadOnlySequence<byte>(bytes, 0, length);
-                var resumed = ClientHelloReader.TryRead(prefix, ref progress, out var resumedName);
-                var fresh = ClientHelloReader.TryRead(prefix, out var freshName);
+                var resumed = ClientHelloReading.TryRead(prefix, ref progress, out var resumedName);
+                var fresh = ClientHelloReading.TryRead(prefix, out var freshName);
                 Assert.Equal(fresh, resumed);
                 Assert.Equal(freshName, resumedName);
                 if (resumed != ClientHelloResult.NeedMoreData || length == bytes.Length)
@@ -135,7 +135,7 @@ public class ClientHelloFuzzTests
     {
         var bytes = new ClientHelloBuilder { Records = 1 + records.Get % 5, MessageSize = 900 }.Build();
         var sequence = Sequences.Split(bytes, cuts.Get.Select(c => (int)((uint)c % (uint)(bytes.Length + 1))));
-        return (ClientHelloReader.TryRead(sequence, out var name) == ClientHelloResult.Sni && name == "llm.acme.example").ToProperty();
+        return (ClientHelloReading.TryRead(sequence, out var name) == ClientHelloResult.Sni && name == "llm.acme.example").ToProperty();
     }
 
     /// <summary>Every prefix says NeedMoreData or already says what the whole input says.</summary>
@@ -143,7 +143,7 @@ public class ClientHelloFuzzTests
     {
         for (var length = 0; length < bytes.Length; length += step)
         {
-            var partial = ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes, 0, length), out _);
+            var partial = ClientHelloReading.TryRead(new ReadOnlySequence<byte>(bytes, 0, length), out _);
             if (partial != ClientHelloResult.NeedMoreData)
                 Assert.Equal(whole, partial);
         }

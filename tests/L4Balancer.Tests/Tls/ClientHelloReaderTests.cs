@@ -33,7 +33,7 @@ public class ClientHelloReaderTests
         for (var length = 0; length < hello.Bytes.Length; length++)
         {
             var prefix = new ReadOnlySequence<byte>(hello.Bytes, 0, length);
-            Assert.Equal(ClientHelloResult.NeedMoreData, ClientHelloReader.TryRead(prefix, out var serverName));
+            Assert.Equal(ClientHelloResult.NeedMoreData, ClientHelloReading.TryRead(prefix, out var serverName));
             Assert.Null(serverName);
         }
 
@@ -49,8 +49,8 @@ public class ClientHelloReaderTests
         for (var length = 0; length <= hello.Bytes.Length; length++)
         {
             var prefix = new ReadOnlySequence<byte>(hello.Bytes, 0, length);
-            var resumed = ClientHelloReader.TryRead(prefix, ref progress, out var resumedName);
-            var fresh = ClientHelloReader.TryRead(prefix, out var freshName);
+            var resumed = ClientHelloReading.TryRead(prefix, ref progress, out var resumedName);
+            var fresh = ClientHelloReading.TryRead(prefix, out var freshName);
             Assert.Equal(fresh, resumed);
             Assert.Equal(freshName, resumedName);
         }
@@ -65,13 +65,13 @@ public class ClientHelloReaderTests
         for (var i = 0; i < 200; i++)
         {
             var sequence = Sequences.RandomSplit(hello.Bytes, random, maxCuts: i % 2 == 0 ? 4 : 40);
-            Assert.Equal(hello.Expected, ClientHelloReader.TryRead(sequence, out var serverName));
+            Assert.Equal(hello.Expected, ClientHelloReading.TryRead(sequence, out var serverName));
             Assert.Equal(hello.ServerName, serverName);
         }
 
         // The extreme: every byte its own segment.
         var bytewise = Sequences.Split(hello.Bytes, Enumerable.Range(1, hello.Bytes.Length - 1));
-        Assert.Equal(hello.Expected, ClientHelloReader.TryRead(bytewise, out _));
+        Assert.Equal(hello.Expected, ClientHelloReading.TryRead(bytewise, out _));
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public class ClientHelloReaderTests
         ClientHelloAssert.Sni("llm.acme.example", bytes);
         var random = new Random(sizes.Sum());
         for (var i = 0; i < 50; i++)
-            Assert.Equal(ClientHelloResult.Sni, ClientHelloReader.TryRead(Sequences.RandomSplit(bytes, random, 10), out _));
+            Assert.Equal(ClientHelloResult.Sni, ClientHelloReading.TryRead(Sequences.RandomSplit(bytes, random, 10), out _));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class ClientHelloReaderTests
                 if (!resume)
                     progress = default;
                 var expected = length == bytes.Length ? ClientHelloResult.Sni : ClientHelloResult.NeedMoreData;
-                Assert.Equal(expected, ClientHelloReader.TryRead(prefix, ref progress, out _));
+                Assert.Equal(expected, ClientHelloReading.TryRead(prefix, ref progress, out _));
             }
 
             return ClientHelloReader.LoopIterations - before;
@@ -171,11 +171,11 @@ public class ClientHelloReaderTests
 
         var random = new Random(messageSize);
         for (var i = 0; i < 20; i++)
-            Assert.Equal(ClientHelloResult.Sni, ClientHelloReader.TryRead(Sequences.RandomSplit(bytes, random, 30), out _));
+            Assert.Equal(ClientHelloResult.Sni, ClientHelloReading.TryRead(Sequences.RandomSplit(bytes, random, 30), out _));
 
         // A Pipe hands over 4 KiB blocks: the usual shape in production.
         var blocks = Sequences.Split(bytes, Enumerable.Range(1, bytes.Length / 4096).Select(i => i * 4096));
-        Assert.Equal(ClientHelloResult.Sni, ClientHelloReader.TryRead(blocks, out _));
+        Assert.Equal(ClientHelloResult.Sni, ClientHelloReading.TryRead(blocks, out _));
     }
 
     [Fact]
@@ -184,8 +184,8 @@ public class ClientHelloReaderTests
         var bytes = new ClientHelloBuilder { MessageSize = 60 * 1024 }.Build();
         var progress = default(ClientHelloProgress);
         for (var length = 0; length < bytes.Length; length++)
-            Assert.Equal(ClientHelloResult.NeedMoreData, ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes, 0, length), ref progress, out _));
-        Assert.Equal(ClientHelloResult.Sni, ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes), ref progress, out var name));
+            Assert.Equal(ClientHelloResult.NeedMoreData, ClientHelloReading.TryRead(new ReadOnlySequence<byte>(bytes, 0, length), ref progress, out _));
+        Assert.Equal(ClientHelloResult.Sni, ClientHelloReading.TryRead(new ReadOnlySequence<byte>(bytes), ref progress, out var name));
         Assert.Equal("llm.acme.example", name);
     }
 
@@ -288,10 +288,10 @@ public class ClientHelloReaderTests
         var bytes = new ClientHelloBuilder { Records = 3, MessageSize = 4096 }.Build();
         var sequence = new ReadOnlySequence<byte>(bytes);
         var nameBuffer = new byte[ClientHelloReader.MaxHostNameLength];
-        ClientHelloReader.TryRead(sequence, nameBuffer, out _); // warm up the pool and the JIT
+        ClientHelloReading.TryRead(sequence, nameBuffer, out _); // warm up the pool and the JIT
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var result = ClientHelloReader.TryRead(sequence, nameBuffer, out var length);
+        var result = ClientHelloReading.TryRead(sequence, nameBuffer, out var length);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(ClientHelloResult.Sni, result);
@@ -303,7 +303,7 @@ public class ClientHelloReaderTests
     public void A_short_name_buffer_is_a_programming_error()
     {
         var bytes = new ClientHelloBuilder().Build();
-        Assert.Throws<ArgumentOutOfRangeException>(() => ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes), new byte[254], out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ClientHelloReading.TryRead(new ReadOnlySequence<byte>(bytes), new byte[254], out _));
     }
 
     [Fact]

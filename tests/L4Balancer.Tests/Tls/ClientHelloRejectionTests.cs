@@ -37,7 +37,7 @@ public class ClientHelloRejectionTests
     [Fact]
     public void Empty_input_needs_more_data()
     {
-        Assert.Equal(ClientHelloResult.NeedMoreData, ClientHelloReader.TryRead(ReadOnlySequence<byte>.Empty, out var name));
+        Assert.Equal(ClientHelloResult.NeedMoreData, ClientHelloReading.TryRead(ReadOnlySequence<byte>.Empty, out var name));
         Assert.Null(name);
     }
 

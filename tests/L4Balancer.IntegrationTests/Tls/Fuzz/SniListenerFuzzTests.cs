@@ -163,7 +163,7 @@ public class SniListenerFuzzTests(ITestOutputHelper output)
             catch (TimeoutException)
             {
                 settled = false;
-                var left = balancer.Engine.Connections.Sessions.ToArray();
+                var left = balancer.Engine.Connections.Enumerate().ToArray();
                 var classesLeft = left
                     .GroupBy(s => byClient.TryGetValue(s.ClientEndPoint?.ToString() ?? "", out var i) ? i.Class : "unknown")
                     .OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -312,7 +312,8 @@ public class SniListenerFuzzTests(ITestOutputHelper output)
     /// <summary>What the balancer must do with these bytes, from the reader's verdict on all of them.</summary>
     private static Expectation Expect(BalancerHarness balancer, byte[] bytes, out bool complete)
     {
-        var result = ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes), out var serverName);
+        var progress = default(ClientHelloProgress);
+        var result = ClientHelloReader.TryRead(new ReadOnlySequence<byte>(bytes), ref progress, out var serverName);
         complete = result != ClientHelloResult.NeedMoreData;
         return result switch
         {
