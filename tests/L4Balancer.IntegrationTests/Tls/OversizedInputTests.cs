@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 using L4Balancer.Core.Model;
 
 namespace L4Balancer.IntegrationTests.Tls;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.IntegrationTests.Upgrade;
 
