@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Config;
+using L4Balancer.TestSupport.Files;
 
 namespace L4Balancer.IntegrationTests.Cli;
 

@@ -11,7 +11,7 @@ internal static class LimitConfigs
     /// <summary>A ClientHello for <paramref name="tenant"/>'s name (<see cref="SniName"/>).</summary>
     public static byte[] Hello(string tenant)
     {
-        var builder = new L4Balancer.Tests.Tls.ClientHelloBuilder();
+        var builder = new L4Balancer.TestSupport.Tls.ClientHelloBuilder();
         builder.ServerNames[0] = SniName(tenant);
         return builder.Build();
     }

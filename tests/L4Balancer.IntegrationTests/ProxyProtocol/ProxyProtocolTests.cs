@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Proxy.ProxyProtocol;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.IntegrationTests.ProxyProtocol;
 

@@ -4,7 +4,7 @@ using System.Text;
 using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.IntegrationTests.Tls;
 

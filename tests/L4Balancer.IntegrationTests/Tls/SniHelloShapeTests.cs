@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.IntegrationTests.Tls;
 
@@ -75,8 +75,8 @@ public class SniHelloShapeTests
         "synthetic: 16 KiB of padding, 2 records" => (Synthetic("api.beta.example", b => b.MessageSize = 16 * 1024 + 600), "beta"),
         "synthetic: 60 KiB, 4 records (near the 64 KiB limit)" => (Synthetic("big.acme.example", b => b.MessageSize = 60 * 1024), "acme"),
         "synthetic: upper case, trailing dot" => (Synthetic("X.ACME.EXAMPLE.", _ => { }), "special"),
-        "openssl: default hello" => (FromData("openssl-sni"), "acme"),              // llm.acme.example
-        "openssl: 2 records (20 KiB ALPN list)" => (FromData("openssl-big"), "acme"), // big.acme.example
+        "openssl: default hello" => (CapturedHellos.Load("openssl-sni"), "acme"),              // llm.acme.example
+        "openssl: 2 records (20 KiB ALPN list)" => (CapturedHellos.Load("openssl-big"), "acme"), // big.acme.example
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, null),
     };
 
@@ -88,7 +88,4 @@ public class SniHelloShapeTests
         shape(builder);
         return builder.Build();
     }
-
-    private static byte[] FromData(string name) =>
-        Convert.FromHexString(string.Concat(File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Tls", "Data", name + ".hex"))));
 }

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Transport.Sockets;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 using Microsoft.Extensions.Time.Testing;
 
 namespace L4Balancer.IntegrationTests.Tls;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using L4Balancer.IntegrationTests.Infrastructure;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 using Xunit.Abstractions;
 
 namespace L4Balancer.IntegrationTests.Upgrade;

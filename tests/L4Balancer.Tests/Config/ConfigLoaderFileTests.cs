@@ -1,4 +1,5 @@
 using L4Balancer.Core.Config;
+using L4Balancer.TestSupport.Files;
 
 namespace L4Balancer.Tests.Config;
 

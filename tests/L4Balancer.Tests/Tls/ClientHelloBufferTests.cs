@@ -1,5 +1,6 @@
 using System.Text;
 using L4Balancer.Core.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.Tests.Tls;
 

@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using L4Balancer.Core.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.Tests.Tls;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using L4Balancer.Core.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.Tests.Tls;
 

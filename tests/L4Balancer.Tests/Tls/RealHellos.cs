@@ -1,12 +1,13 @@
 using System.Net.Security;
 using L4Balancer.Core.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.Tests.Tls;
 
 /// <summary>
-/// Captured ClientHellos: openssl s_client ones committed under Data/ (see capture-openssl.sh for
-/// the commands), and .NET SslStream ones recorded afresh on every run, so a change in the
-/// platform's TLS stack shows up here first.
+/// Captured ClientHellos: openssl s_client ones (<see cref="CapturedHellos"/>, committed in
+/// L4Balancer.TestSupport), and .NET SslStream ones recorded afresh on every run, so a change in
+/// the platform's TLS stack shows up here first.
 /// </summary>
 internal static class RealHellos
 {
@@ -43,10 +44,10 @@ internal static class RealHellos
     {
         RealHello[] hellos =
         [
-            new("openssl-sni", FromData("openssl-sni"), ClientHelloResult.Sni, "llm.acme.example"),
-            new("openssl-nosni", FromData("openssl-nosni"), ClientHelloResult.NoSni, null),
-            new("openssl-tls12", FromData("openssl-tls12"), ClientHelloResult.Sni, "api.tenant-b.example"),
-            new("openssl-big", FromData("openssl-big"), ClientHelloResult.Sni, "big.acme.example"),
+            new("openssl-sni", CapturedHellos.Load("openssl-sni"), ClientHelloResult.Sni, "llm.acme.example"),
+            new("openssl-nosni", CapturedHellos.Load("openssl-nosni"), ClientHelloResult.NoSni, null),
+            new("openssl-tls12", CapturedHellos.Load("openssl-tls12"), ClientHelloResult.Sni, "api.tenant-b.example"),
+            new("openssl-big", CapturedHellos.Load("openssl-big"), ClientHelloResult.Sni, "big.acme.example"),
             new("dotnet-llm", FromSslStream("llm.acme.example"), ClientHelloResult.Sni, "llm.acme.example"),
             new("dotnet-mixed-case", FromSslStream("API.Acme.Example"), ClientHelloResult.Sni, "api.acme.example"),
             new("dotnet-deep", FromSslStream("a.b.c.d.e.f.g.deep.example"), ClientHelloResult.Sni, "a.b.c.d.e.f.g.deep.example"),
@@ -56,7 +57,4 @@ internal static class RealHellos
         ];
         return hellos.ToDictionary(h => h.Name);
     }
-
-    private static byte[] FromData(string name) =>
-        Convert.FromHexString(string.Concat(File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Tls", "Data", name + ".hex"))));
 }

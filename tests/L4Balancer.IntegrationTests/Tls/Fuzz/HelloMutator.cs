@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using L4Balancer.Tests.Tls;
+using L4Balancer.TestSupport.Tls;
 
 namespace L4Balancer.IntegrationTests.Tls.Fuzz;
 
@@ -11,7 +11,7 @@ internal sealed record FuzzInput(int Index, string Class, byte[] Bytes)
 }
 
 /// <summary>
-/// Makes socket-level fuzz inputs from real ClientHellos (openssl captures in Tls/Data and
+/// Makes socket-level fuzz inputs from real ClientHellos (<see cref="CapturedHellos"/> and
 /// <see cref="ClientHelloBuilder"/> ones): byte flips, broken length fields, truncation, duplicated
 /// extensions, odd record splits, garbage; and the three inputs over 64 KiB that the peek's pause
 /// threshold is about. Every input is a pure function of (seed, index), so one failing input can be
@@ -41,7 +41,7 @@ internal static class HelloMutator
     ];
 
     private static readonly string[] RealCaptures = ["openssl-sni", "openssl-nosni", "openssl-tls12", "openssl-big"];
-    private static readonly Lazy<byte[][]> RealMessages = new(() => [.. RealCaptures.Select(name => Unframe(FromData(name)))]);
+    private static readonly Lazy<byte[][]> RealMessages = new(() => [.. RealCaptures.Select(name => Unframe(CapturedHellos.Load(name)))]);
 
     public static Random RandomFor(int seed, int index) => new(unchecked((seed * 1_000_003) ^ (index * 7919) ^ 0x5bd1e995));
 
@@ -362,7 +362,4 @@ internal static class HelloMutator
 
         return [.. message];
     }
-
-    private static byte[] FromData(string name) =>
-        Convert.FromHexString(string.Concat(File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Tls", "Data", name + ".hex"))));
 }

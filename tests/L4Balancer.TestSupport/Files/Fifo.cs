@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace L4Balancer.Tests.Config;
+namespace L4Balancer.TestSupport.Files;
 
 /// <summary>Named pipes for tests of readers that must not block on one (made with the mkfifo command, coreutils).</summary>
-internal static class Fifo
+public static class Fifo
 {
     public static readonly string? MkfifoPath = new[] { "/usr/bin/mkfifo", "/bin/mkfifo", "/usr/local/bin/mkfifo" }.FirstOrDefault(File.Exists);
 

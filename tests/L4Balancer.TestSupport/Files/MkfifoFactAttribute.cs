@@ -1,4 +1,4 @@
-namespace L4Balancer.Tests.Config;
+namespace L4Balancer.TestSupport.Files;
 
 /// <summary>A fact that needs the mkfifo command (coreutils) to make a named pipe.</summary>
 public sealed class MkfifoFactAttribute : FactAttribute

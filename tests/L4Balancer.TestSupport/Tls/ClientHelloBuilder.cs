@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace L4Balancer.Tests.Tls;
+namespace L4Balancer.TestSupport.Tls;
 
 /// <summary>
 /// Encodes a structurally valid ClientHello with the knobs the tests turn: SNI, size (padding
 /// extension, RFC 7685), record version and how the handshake message is cut into records.
 /// </summary>
-internal sealed class ClientHelloBuilder
+public sealed class ClientHelloBuilder
 {
     public const int MaxRecordPayload = 16384;
 
