@@ -246,12 +246,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     /// <summary>
     /// Puts a backend of the serving config into draining (no new connections, open ones continue) or
-    /// back into rotation. False if the tenant or the backend is not in the serving config. The flag
-    /// lives on the backend's surviving state, so it holds across reloads until undrained.
+    /// back into rotation, and logs the change. The flag lives on the backend's surviving state, so it
+    /// holds across reloads until undrained. The admin API's drain routes come through here.
     /// </summary>
-    /// <param name="address">As written in the config (case-insensitive).</param>
-    public bool SetDraining(string tenant, string address, bool draining) =>
-        Volatile.Read(ref _current) is { } snapshot && SetDraining(snapshot, tenant, address, draining);
+    /// <param name="address">As written in the config (case-insensitive), or as resolved (see <see cref="TenantState.FindBackend"/>).</param>
+    public DrainResult SetDraining(string tenant, string address, bool draining) =>
+        Volatile.Read(ref _current) is { } snapshot ? SetDraining(snapshot, tenant, address, draining) : DrainResult.NotStarted;
 
     /// <summary>The backends of the serving config the operator drained, for a successor to keep drained.</summary>
     public IReadOnlyList<DrainedBackend> DrainedBackends() =>
@@ -280,12 +280,16 @@ internal sealed class BalancerEngine : IAsyncDisposable
         await CloseListenersAsync().ConfigureAwait(false);
     }
 
-    private bool SetDraining(RuntimeSnapshot snapshot, string tenant, string address, bool draining)
+    private DrainResult SetDraining(RuntimeSnapshot snapshot, string tenant, string address, bool draining)
     {
-        if (!snapshot.Tenants.TryGetValue(tenant, out var state)
-            || state.FindBackend(address) is not { } backend)
+        if (!snapshot.Tenants.TryGetValue(tenant, out var state))
         {
-            return false;
+            return DrainResult.NoSuchTenant;
+        }
+
+        if (state.FindBackend(address) is not { } backend)
+        {
+            return DrainResult.NoSuchBackend;
         }
 
         if (backend.SetDraining(draining))
@@ -300,7 +304,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             }
         }
 
-        return true;
+        return new DrainResult(DrainStatus.Applied, backend);
     }
 
     /// <summary>

@@ -91,6 +91,32 @@ public class AdminApiTests
         Assert.False(admin.Balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().IsDraining);
     }
 
+    [Fact]
+    public async Task Drain_and_undrain_through_the_admin_API_are_the_engines_and_logged_by_it_and_by_the_audit_line()
+    {
+        await using var a = TestBackend.Echo();
+        await using var b = TestBackend.Echo();
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a, b));
+        var logs = admin.Balancer.Logs;
+
+        using (var drained = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, a.Address)))
+        {
+            Assert.Equal(HttpStatusCode.OK, drained.StatusCode);
+        }
+
+        // 4106 is the engine's (RuntimeLog.BackendDraining); 4001 the admin's audit line, naming who asked.
+        Assert.Contains(logs.Entries, e => e is { Category: "L4Balancer.Engine", EventId: 4106 } && e.Message.Contains($"backend {a.Address} draining", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.EventId == 4001 && e.Message.Contains($"backend {a.Address} of tenant {TestConfigs.TenantName} drained by 127.0.0.1:", StringComparison.Ordinal));
+
+        using (var undrained = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, a.Address, "undrain")))
+        {
+            Assert.Equal(HttpStatusCode.OK, undrained.StatusCode);
+        }
+
+        Assert.Contains(logs.Entries, e => e is { Category: "L4Balancer.Engine", EventId: 4107 } && e.Message.Contains($"backend {a.Address} back in rotation", StringComparison.Ordinal));
+        Assert.Single(logs.Entries, e => e.EventId == 4106);
+    }
+
     [Ipv6LoopbackFact]
     public async Task An_IPv6_backend_address_works_encoded_or_written_plainly()
     {
