@@ -78,6 +78,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// <summary>Process-wide admission counts; they outlive every snapshot, the limits come from each.</summary>
     public GlobalLimitState Limits { get; } = new();
 
+    /// <summary>Config reloads by outcome; counted here only (<see cref="ReloadAsync"/>, <see cref="RejectReload"/>).</summary>
     public OutcomeCounters Reloads { get; } = new();
 
     /// <summary>Binary upgrades this process (and, carried over, its predecessors) started.</summary>
@@ -159,8 +160,27 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// snapshot and backend they started with), new listeners start accepting, and health checks are
     /// retuned. Listeners with the same name and bind address keep their socket. Reloads are serialized.
     /// </summary>
-    /// <remarks>Counting outcomes (<see cref="Reloads"/>) is the caller's, which also sees configs that fail validation.</remarks>
+    /// <remarks>Every outcome is counted in <see cref="Reloads"/>; so are reloads that never got here (<see cref="RejectReload"/>).</remarks>
     public async Task<ReloadResult> ReloadAsync(BalancerConfig config, CancellationToken cancellationToken = default)
+    {
+        var result = await ApplyAsync(config, cancellationToken).ConfigureAwait(false);
+        Reloads.Record(result.Succeeded);
+        return result;
+    }
+
+    /// <summary>
+    /// A reload that ended before it could reach <see cref="ReloadAsync"/> (the file is invalid, there is
+    /// no file, the reload path faulted): the running config is kept, and the attempt is counted as a
+    /// failure like one the engine refused, so <c>l4lb_config_reloads_total</c> sees every attempt.
+    /// </summary>
+    /// <param name="unavailable">There was nothing to reload from (see <see cref="ReloadResult.Unavailable"/>).</param>
+    public ReloadResult RejectReload(IReadOnlyList<string> errors, bool unavailable = false)
+    {
+        Reloads.Record(false);
+        return new ReloadResult(false, Generation, errors) { Unavailable = unavailable };
+    }
+
+    private async Task<ReloadResult> ApplyAsync(BalancerConfig config, CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -234,7 +254,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             Health.Apply(snapshot.Tenants.Values);
 
             RuntimeLog.Reloaded(_logger, generation, Names(bound), Names(removed), Names(kept));
-            return new ReloadResult(true, generation, []);
+            return ReloadResult.Applied(generation);
         }
         finally
         {

@@ -1,5 +1,4 @@
 using L4Balancer.Core.Runtime;
-using L4Balancer.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,7 +13,7 @@ internal static class AdminEndpoints
     public sealed record Dependencies(
         BalancerEngine Engine,
         AdminTokenCheck Token,
-        IConfigReloader? Reloader,
+        IConfigReloader Reloader,
         MeterProvider MeterProvider,
         ILogger Logger,
         Func<AdminStatus?> Status);
@@ -48,20 +47,20 @@ internal static class AdminEndpoints
 
         app.MapPost("/api/reload", async (HttpContext context) =>
         {
-            if (deps.Reloader is null)
+            AdminLog.ReloadRequested(deps.Logger, Remote(context));
+
+            // Not the request's token: a client that hangs up must not leave a reload half done.
+            var result = await deps.Reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (result.Unavailable)
             {
                 return Results.Json(
                     new AdminError("config reload is not available in this process (no config file reloader; the demo runs on its embedded config)"),
                     AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
-            AdminLog.ReloadRequested(deps.Logger, Remote(context));
-
-            // Not the request's token: a client that hangs up must not leave a reload half done.
-            var outcome = await deps.Reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
-            return outcome.Succeeded
-                ? Results.Json(new ReloadResult(outcome.Generation), AdminJsonContext.Default.ReloadResult)
-                : Results.Json(new AdminError("config invalid; the running config is kept", outcome.Errors),
+            return result.Succeeded
+                ? Results.Json(new ReloadResponse(result.Generation), AdminJsonContext.Default.ReloadResponse)
+                : Results.Json(new AdminError("config invalid; the running config is kept", result.Errors),
                     AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
         });
 

@@ -55,7 +55,7 @@ internal static class BalancerHost
             builder.Services.AddSingleton(sp => new AdminServer(
                 sp.GetRequiredService<BalancerEngine>(),
                 admin,
-                sp.GetService<IConfigReloader>(),
+                sp.GetRequiredService<IConfigReloader>(),
                 sp.GetRequiredService<ILoggerFactory>(),
                 sp.GetRequiredService<TimeProvider>(),
                 successor?.Adopted ?? activated));
