@@ -25,7 +25,7 @@ namespace L4Balancer.Admin;
 /// is up before the listeners bind (<c>/healthz</c> says 503 until they have) and still up while the
 /// engine drains on SIGTERM, when an operator most wants to watch it.
 /// </summary>
-internal sealed class AdminServer : IHostedService, IAsyncDisposable
+internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDisposable
 {
     private readonly BalancerEngine _engine;
     private readonly AdminConfig _config;
