@@ -1,3 +1,5 @@
+using L4Balancer.Hosting;
+
 namespace L4Balancer;
 
 /// <summary>The parsed command line (SPEC "Command line").</summary>

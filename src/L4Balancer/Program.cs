@@ -8,10 +8,6 @@ namespace L4Balancer;
 
 internal static class Program
 {
-    public const int ExitOk = 0;
-    public const int ExitFatal = 1;
-    public const int ExitBadConfig = 2;
-
     public static string Version => BuildInfo.Current.Version;
 
     public static async Task<int> Main(string[] args)
@@ -23,14 +19,14 @@ internal static class Program
         {
             case "version":
                 Console.WriteLine($"l4balancer {Version}");
-                return ExitOk;
+                return ExitCodes.Ok;
             case "help":
                 Console.WriteLine(CommandLine.Usage);
-                return ExitOk;
+                return ExitCodes.Ok;
             case "error":
                 Console.Error.WriteLine($"l4balancer: {command.Error}");
                 Console.Error.WriteLine(CommandLine.Usage);
-                return ExitBadConfig;
+                return ExitCodes.BadConfig;
             case "check":
                 return Check(command.ConfigPath!);
             case "run":
@@ -39,7 +35,7 @@ internal static class Program
                 return await DemoCommand.RunAsync(command.LogFormat);
             default:
                 Console.Error.WriteLine($"l4balancer: unknown command {command.Command}");
-                return ExitBadConfig;
+                return ExitCodes.BadConfig;
         }
     }
 
@@ -48,13 +44,13 @@ internal static class Program
         var result = ConfigLoader.LoadFile(path);
         if (!result.IsValid)
         {
-            PrintErrors(result);
-            return ExitBadConfig;
+            ConfigErrors.Print(result);
+            return ExitCodes.BadConfig;
         }
 
         Console.WriteLine($"{path}: ok");
         Console.Write(ConfigSummary.Format(result.Config));
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static async Task<int> RunAsync(string path, LogFormat format)
@@ -66,9 +62,9 @@ internal static class Program
         {
             if (!result.IsValid)
             {
-                PrintErrors(result);
+                ConfigErrors.Print(result);
                 activated?.Dispose();
-                return ExitBadConfig;
+                return ExitCodes.BadConfig;
             }
 
             return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated);
@@ -86,15 +82,15 @@ internal static class Program
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
         {
             Console.Error.WriteLine($"l4balancer: upgrade: cannot reach the running process (pid {handover.Parent}): {ex.Message}");
-            return ExitFatal;
+            return ExitCodes.Fatal;
         }
 
         if (!result.IsValid)
         {
-            PrintErrors(result);
+            ConfigErrors.Print(result);
             await successor.FailAsync(result.Errors.Select(e => e.ToString()), handshake.Token);
             successor.Dispose();
-            return ExitBadConfig;
+            return ExitCodes.BadConfig;
         }
 
         try
@@ -105,17 +101,9 @@ internal static class Program
         {
             Console.Error.WriteLine($"l4balancer: upgrade: the handover from pid {handover.Parent} failed: {ex.Message}");
             successor.Dispose();
-            return ExitFatal;
+            return ExitCodes.Fatal;
         }
 
         return await BalancerHost.RunAsync(result.Config, format, configPath: path, successor: successor);
-    }
-
-    public static void PrintErrors(ConfigLoadResult result)
-    {
-        foreach (var error in result.Errors)
-        {
-            Console.Error.WriteLine(error);
-        }
     }
 }

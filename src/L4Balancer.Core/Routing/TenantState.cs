@@ -35,6 +35,11 @@ internal sealed class TenantState
     /// <summary>The tenant's allow/deny lists, checked after routing (also after SNI picked the tenant).</summary>
     public AccessList Access { get; }
 
+    /// <summary>
+    /// A backend by the address an operator names it with: as written in the config (case-insensitive, for
+    /// host names), or else as resolved (what <c>/api/status</c> and the logs may show for a host name).
+    /// </summary>
     public BackendState? FindBackend(string address) =>
-        Backends.FirstOrDefault(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase));
+        Backends.FirstOrDefault(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase))
+        ?? Backends.FirstOrDefault(b => string.Equals(b.EndPoint.ToString(), address, StringComparison.OrdinalIgnoreCase));
 }

@@ -82,6 +82,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// <summary>Process-wide admission counts; they outlive every snapshot, the limits come from each.</summary>
     public GlobalLimitState Limits { get; } = new();
 
+    /// <summary>Config reloads by outcome; counted here only (<see cref="ReloadAsync"/>, <see cref="RejectReload"/>).</summary>
     public OutcomeCounters Reloads { get; } = new();
 
     /// <summary>Binary upgrades this process (and, carried over, its predecessors) started.</summary>
@@ -163,8 +164,27 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// snapshot and backend they started with), new listeners start accepting, and health checks are
     /// retuned. Listeners with the same name and bind address keep their socket. Reloads are serialized.
     /// </summary>
-    /// <remarks>Counting outcomes (<see cref="Reloads"/>) is the caller's, which also sees configs that fail validation.</remarks>
+    /// <remarks>Every outcome is counted in <see cref="Reloads"/>; so are reloads that never got here (<see cref="RejectReload"/>).</remarks>
     public async Task<ReloadResult> ReloadAsync(BalancerConfig config, CancellationToken cancellationToken = default)
+    {
+        var result = await ApplyAsync(config, cancellationToken).ConfigureAwait(false);
+        Reloads.Record(result.Succeeded);
+        return result;
+    }
+
+    /// <summary>
+    /// A reload that ended before it could reach <see cref="ReloadAsync"/> (the file is invalid, there is
+    /// no file, the reload path faulted): the running config is kept, and the attempt is counted as a
+    /// failure like one the engine refused, so <c>l4lb_config_reloads_total</c> sees every attempt.
+    /// </summary>
+    /// <param name="unavailable">There was nothing to reload from (see <see cref="ReloadResult.Unavailable"/>).</param>
+    public ReloadResult RejectReload(IReadOnlyList<string> errors, bool unavailable = false)
+    {
+        Reloads.Record(false);
+        return new ReloadResult(false, Generation, errors) { Unavailable = unavailable };
+    }
+
+    private async Task<ReloadResult> ApplyAsync(BalancerConfig config, CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -238,7 +258,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             Health.Apply(snapshot.Tenants.Values);
 
             RuntimeLog.Reloaded(_logger, generation, Names(bound), Names(removed), Names(kept));
-            return new ReloadResult(true, generation, []);
+            return ReloadResult.Applied(generation);
         }
         finally
         {
@@ -250,12 +270,12 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     /// <summary>
     /// Puts a backend of the serving config into draining (no new connections, open ones continue) or
-    /// back into rotation. False if the tenant or the backend is not in the serving config. The flag
-    /// lives on the backend's surviving state, so it holds across reloads until undrained.
+    /// back into rotation, and logs the change. The flag lives on the backend's surviving state, so it
+    /// holds across reloads until undrained. The admin API's drain routes come through here.
     /// </summary>
-    /// <param name="address">As written in the config (case-insensitive).</param>
-    public bool SetDraining(string tenant, string address, bool draining) =>
-        Volatile.Read(ref _current) is { } snapshot && SetDraining(snapshot, tenant, address, draining);
+    /// <param name="address">As written in the config (case-insensitive), or as resolved (see <see cref="TenantState.FindBackend"/>).</param>
+    public DrainResult SetDraining(string tenant, string address, bool draining) =>
+        Volatile.Read(ref _current) is { } snapshot ? SetDraining(snapshot, tenant, address, draining) : DrainResult.NotStarted;
 
     /// <summary>The backends of the serving config the operator drained, for a successor to keep drained.</summary>
     public IReadOnlyList<DrainedBackend> DrainedBackends() =>
@@ -284,12 +304,16 @@ internal sealed class BalancerEngine : IAsyncDisposable
         await CloseListenersAsync().ConfigureAwait(false);
     }
 
-    private bool SetDraining(RuntimeSnapshot snapshot, string tenant, string address, bool draining)
+    private DrainResult SetDraining(RuntimeSnapshot snapshot, string tenant, string address, bool draining)
     {
-        if (!snapshot.Tenants.TryGetValue(tenant, out var state)
-            || state.FindBackend(address) is not { } backend)
+        if (!snapshot.Tenants.TryGetValue(tenant, out var state))
         {
-            return false;
+            return DrainResult.NoSuchTenant;
+        }
+
+        if (state.FindBackend(address) is not { } backend)
+        {
+            return DrainResult.NoSuchBackend;
         }
 
         if (backend.SetDraining(draining))
@@ -304,7 +328,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             }
         }
 
-        return true;
+        return new DrainResult(DrainStatus.Applied, backend);
     }
 
     /// <summary>

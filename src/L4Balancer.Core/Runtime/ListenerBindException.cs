@@ -5,7 +5,7 @@ namespace L4Balancer.Core.Runtime;
 
 /// <summary>A listener could not bind its address (in use, no permission, no such address).</summary>
 internal sealed class ListenerBindException(string listener, IPEndPoint address, SocketException inner)
-    : Exception($"listener \"{listener}\": cannot bind {address}: {inner.Message}", inner)
+    : BindFailedException($"listener \"{listener}\": cannot bind {address}: {inner.Message}", inner)
 {
     public string Listener { get; } = listener;
 

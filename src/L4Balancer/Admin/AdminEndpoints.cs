@@ -1,6 +1,4 @@
-using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Runtime;
-using L4Balancer.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,7 +13,7 @@ internal static class AdminEndpoints
     public sealed record Dependencies(
         BalancerEngine Engine,
         AdminTokenCheck Token,
-        IConfigReloader? Reloader,
+        IConfigReloader Reloader,
         MeterProvider MeterProvider,
         ILogger Logger,
         Func<AdminStatus?> Status);
@@ -49,20 +47,20 @@ internal static class AdminEndpoints
 
         app.MapPost("/api/reload", async (HttpContext context) =>
         {
-            if (deps.Reloader is null)
+            AdminLog.ReloadRequested(deps.Logger, Remote(context));
+
+            // Not the request's token: a client that hangs up must not leave a reload half done.
+            var result = await deps.Reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (result.Unavailable)
             {
                 return Results.Json(
                     new AdminError("config reload is not available in this process (no config file reloader; the demo runs on its embedded config)"),
                     AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
-            AdminLog.ReloadRequested(deps.Logger, Remote(context));
-
-            // Not the request's token: a client that hangs up must not leave a reload half done.
-            var outcome = await deps.Reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
-            return outcome.Succeeded
-                ? Results.Json(new ReloadResult(outcome.Generation), AdminJsonContext.Default.ReloadResult)
-                : Results.Json(new AdminError("config invalid; the running config is kept", outcome.Errors),
+            return result.Succeeded
+                ? Results.Json(new ReloadResponse(result.Generation), AdminJsonContext.Default.ReloadResponse)
+                : Results.Json(new AdminError("config invalid; the running config is kept", result.Errors),
                     AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
         });
 
@@ -88,32 +86,24 @@ internal static class AdminEndpoints
         (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
         && (request.Path == "/healthz" || request.Path == "/");
 
+    /// <summary>The engine drains (and logs the change); this answers the operator and keeps the audit line of who asked.</summary>
     private static IResult SetDraining(Dependencies deps, string tenant, string address, bool draining, HttpContext context)
     {
-        if (deps.Engine.CurrentOrNull is not { } snapshot)
+        var result = deps.Engine.SetDraining(tenant, address, draining);
+        switch (result.Status)
         {
-            return Starting();
+            case DrainStatus.NotStarted:
+                return Starting();
+            case DrainStatus.NoSuchTenant:
+                return NotFound($"no tenant \"{tenant}\"");
+            case DrainStatus.NoSuchBackend:
+                return NotFound($"tenant \"{tenant}\" has no backend \"{address}\" (URL-encode the address: 127.0.0.1%3A8080)");
         }
 
-        if (!snapshot.Tenants.TryGetValue(tenant, out var state))
-        {
-            return NotFound($"no tenant \"{tenant}\"");
-        }
-
-        if (FindBackend(state.Backends, address) is not { } backend)
-        {
-            return NotFound($"tenant \"{tenant}\" has no backend \"{address}\" (URL-encode the address: 127.0.0.1%3A8080)");
-        }
-
-        backend.SetDraining(draining);
+        var backend = result.Backend!;
         AdminLog.BackendDrainChanged(deps.Logger, tenant, backend.Address, draining ? "drained" : "undrained", Remote(context));
         return Results.Json(StatusReport.Backend(backend), AdminJsonContext.Default.BackendStatus);
     }
-
-    /// <summary>The address as written in the config (case-insensitive, for host names), or as resolved.</summary>
-    private static BackendState? FindBackend(IReadOnlyList<BackendState> backends, string address) =>
-        backends.FirstOrDefault(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase))
-        ?? backends.FirstOrDefault(b => string.Equals(b.EndPoint.ToString(), address, StringComparison.OrdinalIgnoreCase));
 
     private static IResult NotFound(string message) =>
         Results.Json(new AdminError(message), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);

@@ -7,5 +7,5 @@ namespace L4Balancer.Admin;
 [JsonSerializable(typeof(AdminStatus))]
 [JsonSerializable(typeof(BackendStatus))]
 [JsonSerializable(typeof(AdminError))]
-[JsonSerializable(typeof(ReloadResult))]
+[JsonSerializable(typeof(ReloadResponse))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -5,7 +5,6 @@ using L4Balancer.Core.Handover;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
-using L4Balancer.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -26,11 +25,11 @@ namespace L4Balancer.Admin;
 /// is up before the listeners bind (<c>/healthz</c> says 503 until they have) and still up while the
 /// engine drains on SIGTERM, when an operator most wants to watch it.
 /// </summary>
-internal sealed class AdminServer : IHostedService, IAsyncDisposable
+internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDisposable
 {
     private readonly BalancerEngine _engine;
     private readonly AdminConfig _config;
-    private readonly IConfigReloader? _reloader;
+    private readonly IConfigReloader _reloader;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -46,7 +45,7 @@ internal sealed class AdminServer : IHostedService, IAsyncDisposable
     private MeterProvider? _meterProvider;
 
     /// <param name="adopted">Sockets handed over by the process this one replaces (a binary upgrade), or null.</param>
-    public AdminServer(BalancerEngine engine, AdminConfig config, IConfigReloader? reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider, AdoptedSockets? adopted = null)
+    public AdminServer(BalancerEngine engine, AdminConfig config, IConfigReloader reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider, AdoptedSockets? adopted = null)
     {
         _adopted = adopted;
         _engine = engine;

@@ -4,6 +4,7 @@ using L4Balancer.Core.Model;
 using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
+using L4Balancer.Core.Telemetry;
 
 namespace L4Balancer.Admin;
 
@@ -46,7 +47,7 @@ internal static class StatusReport
             .ToArray();
 
         return new AdminStatus(
-            Program.Version,
+            BuildInfo.Current.Version,
             startedAt,
             Math.Round(uptime.TotalSeconds, 3),
             Environment.ProcessId,

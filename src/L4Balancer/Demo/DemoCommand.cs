@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Telemetry;
 using L4Balancer.Hosting;
 
 namespace L4Balancer.Demo;
@@ -17,8 +18,8 @@ internal static class DemoCommand
         var result = LoadConfig(a, b, token);
         if (!result.IsValid)
         {
-            Program.PrintErrors(result);
-            return Program.ExitBadConfig;
+            ConfigErrors.Print(result);
+            return ExitCodes.BadConfig;
         }
 
         return await BalancerHost.RunAsync(result.Config, format, configPath: null, onStarted: engine =>
@@ -27,7 +28,7 @@ internal static class DemoCommand
             var admin = result.Config.Admin!.Listen;
             Console.WriteLine($"""
 
-                L4Balancer {Program.Version} demo
+                L4Balancer {BuildInfo.Current.Version} demo
                   balancer  {front}  (listener "demo-http", tenant "demo", least connections)
                   backend a {a.EndPoint}
                   backend b {b.EndPoint}

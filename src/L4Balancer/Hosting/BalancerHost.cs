@@ -52,14 +52,7 @@ internal static class BalancerHost
         // admin endpoint is bound before READY=1 and stays up while the engine drains.
         if (config.Admin is { } admin)
         {
-            builder.Services.AddSingleton(sp => new AdminServer(
-                sp.GetRequiredService<BalancerEngine>(),
-                admin,
-                sp.GetService<IConfigReloader>(),
-                sp.GetRequiredService<ILoggerFactory>(),
-                sp.GetRequiredService<TimeProvider>(),
-                successor?.Adopted ?? activated));
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
+            builder.Services.AddAdminEndpoint(admin, successor?.Adopted ?? activated);
         }
 
         // SIGHUP's default action terminates the process: take it over before any listener binds, so a
@@ -92,7 +85,7 @@ internal static class BalancerHost
             {
                 await host.StartAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ListenerBindException or AdminBindException)
+            catch (BindFailedException ex)
             {
                 HostLog.BindFailed(logger, ex.Message);
                 Console.Error.WriteLine($"l4balancer: {ex.Message}");
@@ -101,7 +94,7 @@ internal static class BalancerHost
                     await successor.FailAsync([ex.Message], CancellationToken.None).ConfigureAwait(false);
                 }
 
-                return Program.ExitFatal;
+                return ExitCodes.Fatal;
             }
 
             var engine = host.Services.GetRequiredService<BalancerEngine>();
@@ -114,14 +107,14 @@ internal static class BalancerHost
 
                 activated.Dispose();
             }
-            if (host.Services.GetService<AdminServer>() is { } adminServer)
+            if (host.Services.GetService<IAdminHandover>() is { } adminHandover)
             {
                 // A plain SIGTERM (not an upgrade): the admin socket goes to a successor started during the drain.
                 host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
                 {
                     if (!upgrade.SuppressStopping)
                     {
-                        adminServer.OfferToSuccessor();
+                        adminHandover.OfferToSuccessor();
                     }
                 });
             }
@@ -129,12 +122,12 @@ internal static class BalancerHost
             if (successor is not null && !await CompleteTakeoverAsync(host, engine, successor, upgrade, config, logger).ConfigureAwait(false))
             {
                 await host.WaitForShutdownAsync().ConfigureAwait(false);
-                return Program.ExitFatal;
+                return ExitCodes.Fatal;
             }
 
             onStarted?.Invoke(engine);
             await host.WaitForShutdownAsync().ConfigureAwait(false);
-            return Program.ExitOk;
+            return ExitCodes.Ok;
         }
         finally
         {

@@ -8,9 +8,10 @@ namespace L4Balancer.Hosting;
 
 /// <summary>
 /// The one reload path (SIGHUP and <c>POST /api/reload</c>): read and validate the config file, apply
-/// it to the engine, count the outcome in <see cref="BalancerEngine.Reloads"/>, and tell systemd
-/// <c>RELOADING=1</c> before and <c>READY=1</c> after. Reloads run one at a time, so two SIGHUPs in a
-/// row (or a SIGHUP and an admin call) never interleave.
+/// it to the engine (which counts every outcome, those that never reach it through
+/// <see cref="BalancerEngine.RejectReload"/>), and tell systemd <c>RELOADING=1</c> before and
+/// <c>READY=1</c> after. Reloads run one at a time, so two SIGHUPs in a row (or a SIGHUP and an admin
+/// call) never interleave. Without a config file (the demo) it answers <see cref="ReloadResult.Unavailable"/>.
 /// </summary>
 internal sealed class ConfigReloader(
     BalancerEngine engine,
@@ -21,26 +22,19 @@ internal sealed class ConfigReloader(
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public async Task<ReloadOutcome> ReloadAsync(CancellationToken cancellationToken)
+    public async Task<ReloadResult> ReloadAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ReloadOutcome outcome;
-            try
-            {
-                outcome = await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A bug, not bad input: the engine changes nothing shared before its last fallible step,
-                // so the running config is intact; report it like any failed reload.
-                HostLog.ReloadFaulted(logger, ex);
-                outcome = new ReloadOutcome(false, engine.Generation, [$"reload failed unexpectedly: {ex.Message}"]);
-            }
-
-            engine.Reloads.Record(outcome.Succeeded);
-            return outcome;
+            return await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, not bad input: the engine changes nothing shared before its last fallible step,
+            // so the running config is intact; report it like any failed reload.
+            HostLog.ReloadFaulted(logger, ex);
+            return engine.RejectReload([$"reload failed unexpectedly: {ex.Message}"]);
         }
         finally
         {
@@ -65,13 +59,13 @@ internal sealed class ConfigReloader(
         }
     }
 
-    private async Task<ReloadOutcome> ReloadCoreAsync(CancellationToken cancellationToken)
+    private async Task<ReloadResult> ReloadCoreAsync(CancellationToken cancellationToken)
     {
         if (options.ConfigPath is not { } path)
         {
             const string error = "no config file to reload (the demo runs on its embedded config)";
             HostLog.ReloadWithoutFile(logger);
-            return new ReloadOutcome(false, engine.Generation, [error]);
+            return engine.RejectReload([error], unavailable: true);
         }
 
         notifier.Reloading();
@@ -87,20 +81,20 @@ internal sealed class ConfigReloader(
                     HostLog.ReloadInvalid(logger, error);
                 }
 
-                return new ReloadOutcome(false, engine.Generation, errors);
+                return engine.RejectReload(errors);
             }
 
             var result = await engine.ReloadAsync(loaded.Config, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
-                return new ReloadOutcome(false, result.Generation, result.Errors);
+                return result;
             }
 
             // The host's stop timeout was sized from drain_timeout at start; a reload may change it,
             // and the host must not cut a longer drain short. HostOptions is read when stopping.
             hostOptions.Value.ShutdownTimeout = BalancerHost.ShutdownTimeoutFor(loaded.Config);
             HostLog.Reloaded(logger, path, result.Generation);
-            return new ReloadOutcome(true, result.Generation, []);
+            return result;
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using L4Balancer.Core.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using L4Balancer.Admin;
 using L4Balancer.Core.Handover;
 using L4Balancer.Core.Runtime;
+using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -179,7 +179,7 @@ internal sealed class UpgradeCoordinator(
             // closing the kernel sockets it serves), then drain exactly as on SIGTERM.
             state.HandedOverTo = child.Id;
             engine.Upgrades.Record(true);
-            if (services.GetService<AdminServer>() is { } admin)
+            if (services.GetService<IAdminHandover>() is { } admin)
             {
                 await admin.HandOverAsync().ConfigureAwait(false);
             }
@@ -220,7 +220,7 @@ internal sealed class UpgradeCoordinator(
             descriptors.Add((int)listener.Socket.SafeHandle.DangerousGetHandle());
         }
 
-        if (services.GetService<AdminServer>()?.ListenSocket is { } admin)
+        if (services.GetService<IAdminHandover>()?.ListenSocket is { } admin)
         {
             sockets.Add(new HandoverSocket(HandoverSocket.AdminKind, "admin", admin.Listen.ToString()!, admin.Socket.LocalEndPoint!.ToString()!));
             descriptors.Add((int)admin.Socket.SafeHandle.DangerousGetHandle());
@@ -230,7 +230,7 @@ internal sealed class UpgradeCoordinator(
         {
             Type = HandoverMessage.State,
             Pid = Environment.ProcessId,
-            Version = Program.Version,
+            Version = BuildInfo.Current.Version,
             Generation = engine.Generation,
             Drains = engine.DrainedBackends(),
             UpgradesOk = engine.Upgrades.Ok,

@@ -5,7 +5,6 @@ using System.Text.Json;
 using L4Balancer.Admin;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Runtime;
-using L4Balancer.Hosting;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -89,6 +88,32 @@ public class AdminApiTests
         Assert.Equal(HttpStatusCode.NotFound, noBackend.StatusCode);
 
         Assert.False(admin.Balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().IsDraining);
+    }
+
+    [Fact]
+    public async Task Drain_and_undrain_through_the_admin_API_are_the_engines_and_logged_by_it_and_by_the_audit_line()
+    {
+        await using var a = TestBackend.Echo();
+        await using var b = TestBackend.Echo();
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a, b));
+        var logs = admin.Balancer.Logs;
+
+        using (var drained = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, a.Address)))
+        {
+            Assert.Equal(HttpStatusCode.OK, drained.StatusCode);
+        }
+
+        // 4106 is the engine's (RuntimeLog.BackendDraining); 4001 the admin's audit line, naming who asked.
+        Assert.Contains(logs.Entries, e => e is { Category: "L4Balancer.Engine", EventId: 4106 } && e.Message.Contains($"backend {a.Address} draining", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.EventId == 4001 && e.Message.Contains($"backend {a.Address} of tenant {TestConfigs.TenantName} drained by 127.0.0.1:", StringComparison.Ordinal));
+
+        using (var undrained = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, a.Address, "undrain")))
+        {
+            Assert.Equal(HttpStatusCode.OK, undrained.StatusCode);
+        }
+
+        Assert.Contains(logs.Entries, e => e is { Category: "L4Balancer.Engine", EventId: 4107 } && e.Message.Contains($"backend {a.Address} back in rotation", StringComparison.Ordinal));
+        Assert.Single(logs.Entries, e => e.EventId == 4106);
     }
 
     [Ipv6LoopbackFact]
@@ -209,7 +234,7 @@ public class AdminApiTests
     public async Task Reload_answers_the_new_generation_or_every_error()
     {
         await using var a = TestBackend.Echo();
-        var ok = new FakeConfigReloader(new ReloadOutcome(true, 7, []));
+        var ok = new FakeConfigReloader(ReloadResult.Applied(7));
         await using (var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a), ok))
         {
             using var response = await admin.SendAsync(HttpMethod.Post, "/api/reload");
@@ -219,7 +244,7 @@ public class AdminApiTests
         }
 
         string[] errors = ["balancer.toml:3: unknown key \"bogus\"", "balancer.toml:9: tenant \"x\": no backends"];
-        var bad = new FakeConfigReloader(new ReloadOutcome(false, 1, errors));
+        var bad = new FakeConfigReloader(new ReloadResult(false, 1, errors));
         await using (var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a), bad))
         {
             using var response = await admin.SendAsync(HttpMethod.Post, "/api/reload");
@@ -230,22 +255,25 @@ public class AdminApiTests
     }
 
     [Fact]
-    public async Task Reload_without_a_reloader_is_503_with_a_reason()
+    public async Task Reload_without_a_config_file_is_503_with_a_reason()
     {
         await using var a = TestBackend.Echo();
-        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a), reloader: null);
+
+        // The harness's default reloader is the host's own, started without a config file (as the demo is).
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a));
 
         using var response = await admin.SendAsync(HttpMethod.Post, "/api/reload");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("not available", (await JsonAsync(response)).GetProperty("error").GetString());
+        Assert.Equal(1, admin.Balancer.Engine.Generation);
     }
 
     [Fact]
     public async Task Reload_is_post_only()
     {
         await using var a = TestBackend.Echo();
-        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a), new FakeConfigReloader(new ReloadOutcome(true, 2, [])));
+        await using var admin = await AdminHarness.StartAsync(TestConfigs.PortRouted(a), new FakeConfigReloader(ReloadResult.Applied(2)));
 
         using var response = await admin.SendAsync(HttpMethod.Get, "/api/reload");
 
@@ -261,7 +289,7 @@ public class AdminApiTests
             Admin = new AdminConfig { Listen = new IPEndPoint(IPAddress.Loopback, 0), Token = AdminHarness.Token },
         };
         await using var engine = new BalancerEngine(NullLoggerFactory.Instance, TimeProvider.System);
-        await using var admin = new AdminServer(engine, config.Admin, null, NullLoggerFactory.Instance, TimeProvider.System);
+        await using var admin = new AdminServer(engine, config.Admin, new FakeConfigReloader(ReloadResult.Applied(2)), NullLoggerFactory.Instance, TimeProvider.System);
         await admin.StartAsync(Deadline.After());
         using var http = new HttpClient { BaseAddress = admin.Address };
 
@@ -300,7 +328,7 @@ public class AdminApiTests
         occupied.Listen();
         await using var engine = new BalancerEngine(NullLoggerFactory.Instance, TimeProvider.System);
         var config = new AdminConfig { Listen = (IPEndPoint)occupied.LocalEndPoint!, Token = AdminHarness.Token };
-        await using var admin = new AdminServer(engine, config, null, NullLoggerFactory.Instance, TimeProvider.System);
+        await using var admin = new AdminServer(engine, config, new FakeConfigReloader(ReloadResult.Applied(2)), NullLoggerFactory.Instance, TimeProvider.System);
 
         var error = await Assert.ThrowsAsync<AdminBindException>(() => admin.StartAsync(Deadline.After()));
 

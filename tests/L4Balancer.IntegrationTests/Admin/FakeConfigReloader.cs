@@ -1,15 +1,15 @@
-using L4Balancer.Hosting;
+using L4Balancer.Core.Runtime;
 
 namespace L4Balancer.IntegrationTests.Admin;
 
 /// <summary>Stands in for the real reloader (IConfigReloader is the contract) and answers what the test says.</summary>
-internal sealed class FakeConfigReloader(ReloadOutcome outcome) : IConfigReloader
+internal sealed class FakeConfigReloader(ReloadResult result) : IConfigReloader
 {
     public int Calls { get; private set; }
 
-    public Task<ReloadOutcome> ReloadAsync(CancellationToken cancellationToken)
+    public Task<ReloadResult> ReloadAsync(CancellationToken cancellationToken)
     {
         Calls++;
-        return Task.FromResult(outcome);
+        return Task.FromResult(result);
     }
 }

@@ -3,7 +3,11 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using L4Balancer.Admin;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Runtime;
 using L4Balancer.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace L4Balancer.IntegrationTests.Infrastructure;
 
@@ -12,11 +16,14 @@ internal sealed class AdminHarness : IAsyncDisposable
 {
     public const string Token = "test-admin-token-0123456789";
 
-    private AdminHarness(BalancerHarness balancer, AdminServer admin, HttpClient http)
+    private readonly ConfigReloader? _ownReloader;
+
+    private AdminHarness(BalancerHarness balancer, AdminServer admin, HttpClient http, ConfigReloader? ownReloader)
     {
         Balancer = balancer;
         Admin = admin;
         Http = http;
+        _ownReloader = ownReloader;
     }
 
     public BalancerHarness Balancer { get; }
@@ -28,23 +35,28 @@ internal sealed class AdminHarness : IAsyncDisposable
 
     public Uri BaseAddress => Admin.Address!;
 
+    /// <param name="reloader">Null: the host's own reloader without a config file (as the demo runs), which answers "not available".</param>
     public static async Task<AdminHarness> StartAsync(BalancerConfig config, IConfigReloader? reloader = null)
     {
         config = config with { Admin = new AdminConfig { Listen = new IPEndPoint(IPAddress.Loopback, 0), Token = Token } };
         var balancer = await BalancerHarness.StartAsync(config);
-        var admin = new AdminServer(balancer.Engine, config.Admin!, reloader, balancer.Loggers, TimeProvider.System);
+        var ownReloader = reloader is null
+            ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), NullLogger<ConfigReloader>.Instance)
+            : null;
+        var admin = new AdminServer(balancer.Engine, config.Admin!, reloader ?? ownReloader!, balancer.Loggers, TimeProvider.System);
         try
         {
             await admin.StartAsync(Deadline.After());
         }
         catch
         {
+            ownReloader?.Dispose();
             await balancer.DisposeAsync();
             throw;
         }
 
         var http = new HttpClient { BaseAddress = admin.Address, Timeout = TimeSpan.FromSeconds(30) };
-        return new AdminHarness(balancer, admin, http);
+        return new AdminHarness(balancer, admin, http, ownReloader);
     }
 
     public static HttpRequestMessage Authorized(HttpMethod method, string path, string token = Token) =>
@@ -71,6 +83,7 @@ internal sealed class AdminHarness : IAsyncDisposable
         Http.Dispose();
         await Admin.StopAsync(Deadline.After());
         await Admin.DisposeAsync();
+        _ownReloader?.Dispose();
         await Balancer.DisposeAsync();
     }
 }

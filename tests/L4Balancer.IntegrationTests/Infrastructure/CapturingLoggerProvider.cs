@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.IntegrationTests.Infrastructure;
 
-/// <summary>Keeps every log line by category, so tests can assert on access-log records.</summary>
+/// <summary>Keeps every log line by category and event id, so tests can assert on access-log records and on who logged what.</summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
-    public ConcurrentQueue<(string Category, string Message)> Entries { get; } = new();
+    public ConcurrentQueue<(string Category, int EventId, string Message)> Entries { get; } = new();
 
     public IEnumerable<string> Messages(string category) =>
         Entries.Where(e => e.Category == category).Select(e => e.Message);
@@ -24,6 +24,6 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            provider.Entries.Enqueue((category, formatter(state, exception)));
+            provider.Entries.Enqueue((category, eventId.Id, formatter(state, exception)));
     }
 }

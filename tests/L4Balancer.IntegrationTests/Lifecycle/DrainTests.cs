@@ -1,5 +1,7 @@
 using System.Net.Sockets;
+using L4Balancer.Core.Runtime;
 using L4Balancer.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace L4Balancer.IntegrationTests.Lifecycle;
 
@@ -27,7 +29,7 @@ public class DrainTests
             onA = name == "a" ? client : null;
         }
 
-        Assert.True(balancer.Engine.SetDraining(TestConfigs.TenantName, a.Address, draining: true));
+        Assert.True(balancer.Engine.SetDraining(TestConfigs.TenantName, a.Address, draining: true).Applied);
         var stateA = balancer.Engine.Current.Tenants[TestConfigs.TenantName].FindBackend(a.Address)!;
         Assert.True(stateA.IsDraining);
 
@@ -49,7 +51,7 @@ public class DrainTests
         clients.Add(afterReload);
         Assert.Equal("b", backend);
 
-        Assert.True(balancer.Engine.SetDraining(TestConfigs.TenantName, a.Address.ToUpperInvariant(), draining: false));
+        Assert.True(balancer.Engine.SetDraining(TestConfigs.TenantName, a.Address.ToUpperInvariant(), draining: false).Applied);
         var (undrained, again) = await ConnectAsync(balancer);
         clients.Add(undrained);
         Assert.Equal("a", again); // weight 10 and fewer connections
@@ -65,8 +67,20 @@ public class DrainTests
         await using var a = TestBackend.Echo();
         await using var balancer = await BalancerHarness.StartAsync(TestConfigs.PortRouted(a));
 
-        Assert.False(balancer.Engine.SetDraining("nobody", a.Address, draining: true));
-        Assert.False(balancer.Engine.SetDraining(TestConfigs.TenantName, "127.0.0.1:1", draining: true));
-        Assert.True(balancer.Engine.SetDraining(TestConfigs.TenantName, a.Address, draining: false)); // known, already in rotation
+        Assert.Equal(DrainStatus.NoSuchTenant, balancer.Engine.SetDraining("nobody", a.Address, draining: true).Status);
+        Assert.Equal(DrainStatus.NoSuchBackend, balancer.Engine.SetDraining(TestConfigs.TenantName, "127.0.0.1:1", draining: true).Status);
+
+        // Known, already in rotation: applied, and the answer carries the backend.
+        var undrained = balancer.Engine.SetDraining(TestConfigs.TenantName, a.Address, draining: false);
+        Assert.Equal(DrainStatus.Applied, undrained.Status);
+        Assert.Same(balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single(), undrained.Backend);
+    }
+
+    [Fact]
+    public async Task Draining_before_the_engine_has_started_says_so()
+    {
+        await using var engine = new BalancerEngine(NullLoggerFactory.Instance, TimeProvider.System);
+
+        Assert.Equal(DrainStatus.NotStarted, engine.SetDraining(TestConfigs.TenantName, "127.0.0.1:1", draining: true).Status);
     }
 }

@@ -1,7 +1,0 @@
-namespace L4Balancer;
-
-internal enum LogFormat
-{
-    Console,
-    Json,
-}
