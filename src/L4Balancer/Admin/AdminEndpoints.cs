@@ -54,7 +54,7 @@ internal static class AdminEndpoints
             if (result.Unavailable)
             {
                 return Results.Json(
-                    new AdminError("config reload is not available in this process (no config file reloader; the demo runs on its embedded config)"),
+                    new AdminError("config reload is not available in this process: it has no config file (the demo runs on its embedded config)"),
                     AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
