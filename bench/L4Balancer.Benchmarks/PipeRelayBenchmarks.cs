@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
-using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Transport.Sockets;
 
 namespace L4Balancer.Benchmarks;

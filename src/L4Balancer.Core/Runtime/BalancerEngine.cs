@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Handover;
 using L4Balancer.Core.Health;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Core.Transport.Sockets;
@@ -28,7 +28,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly Random? _random;
-    private readonly ProxyContext _context;
+    private readonly FlowContext _context;
     /// <summary>Buffer sizes and the backend socket factory of the sockets transport.</summary>
     private readonly RelayOptions _relay;
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
@@ -61,7 +61,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
         Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections), Rejections, Reloads, Upgrades);
         _relay = relay ?? new RelayOptions();
-        _context = new ProxyContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
+        _context = new FlowContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
     }
 
@@ -505,7 +505,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         // backend connect), a few microseconds of non-blocking work. Queueing it to the thread pool
         // instead cost a thread hand-off per connection: 328–471 against 229–299 µs of CPU per
         // connection at 2000 new connections/s (three alternating pairs, bench/README.md "levers").
-        var session = new ProxySession(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, new SocketClientConnection(socket, _relay));
+        var session = new ConnectionFlow(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, new SocketClientConnection(socket, _relay));
 
         // RunAsync registers the session before its first wait, so a reload that has just stopped this
         // listener finds every connection it accepted, to drain it.
@@ -532,7 +532,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         }
     }
 
-    private async Task CloseAfterAsync(List<ProxySession> sessions, TimeSpan timeout)
+    private async Task CloseAfterAsync(List<ConnectionFlow> sessions, TimeSpan timeout)
     {
         try
         {
@@ -594,7 +594,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
         var open = Connections.Count;
         if (open > 0)
         {
-            ProxyLog.Draining(_logger, open, drainTimeout);
+            FlowLog.Draining(_logger, open, drainTimeout);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(drainTimeout);
             try
@@ -603,7 +603,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                ProxyLog.DrainTimedOut(_logger, Connections.Count);
+                FlowLog.DrainTimedOut(_logger, Connections.Count);
                 Connections.AbortAll(CloseReason.Drained);
 
                 // Closing a socket completes its pending operations promptly; this wait is for the
@@ -617,7 +617,7 @@ internal sealed class BalancerEngine : IAsyncDisposable
                 {
                     // Give up waiting; the process is exiting. Every path of a session ends once its
                     // sockets are closed, so this is a bug worth a line, not a wait.
-                    ProxyLog.SessionsStuck(_logger, Connections.Count);
+                    FlowLog.SessionsStuck(_logger, Connections.Count);
                 }
             }
         }

@@ -1,4 +1,4 @@
-using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 

@@ -6,7 +6,7 @@ namespace L4Balancer.Core.Transport;
 /// A client connection a listener accepted, as the connection flow sees it: its addresses, the first
 /// bytes it sent (read before a backend is chosen, for the SNI), and the close. The bytes after those
 /// are carried by the <see cref="IRelay"/> it starts. One implementation per transport; the flow
-/// (<see cref="Proxy.ProxySession"/>) knows none of them.
+/// (<see cref="Flow.ConnectionFlow"/>) knows none of them.
 /// </summary>
 /// <remarks>
 /// The first bytes are taken, not peeked (<c>MSG_PEEK</c> would read a trickled hello from its start

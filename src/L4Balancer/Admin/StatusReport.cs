@@ -1,7 +1,7 @@
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
-using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Transport.Sockets;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
-using L4Balancer.Core.Proxy.ProxyProtocol;
+using L4Balancer.Core.ProxyProtocol;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Lifecycle;

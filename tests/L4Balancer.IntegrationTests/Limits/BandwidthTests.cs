@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Transport.Sockets;
 using L4Balancer.IntegrationTests.Infrastructure;
 

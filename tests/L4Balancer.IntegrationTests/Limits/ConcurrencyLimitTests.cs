@@ -1,7 +1,7 @@
 using System.Net;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Limits;

@@ -1,5 +1,5 @@
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 

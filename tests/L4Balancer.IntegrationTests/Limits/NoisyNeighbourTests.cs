@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Limits;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -62,7 +62,7 @@ public class SlotReleaseTests
 
         var resetter = await balancer.ConnectAsync();
         await resetter.SendAllAsync(LimitConfigs.Hello("acme").AsMemory(0, 20), deadline);
-        ProxySession? resetSession = null;
+        ConnectionFlow? resetSession = null;
         await Deadline.UntilAsync(
             () => (resetSession = balancer.Engine.Connections.Enumerate().FirstOrDefault(s => s.BytesClientToBackend == 20)) is not null,
             because: "the balancer to be peeking");

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using L4Balancer.Core.Proxy;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Transport.Sockets;
 using L4Balancer.IntegrationTests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
-using L4Balancer.Core.Proxy.ProxyProtocol;
+using L4Balancer.Core.ProxyProtocol;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.ProxyProtocol;

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using L4Balancer.Core.Proxy.ProxyProtocol;
+using L4Balancer.Core.ProxyProtocol;
 
 namespace L4Balancer.IntegrationTests.ProxyProtocol;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.IntegrationTests.Infrastructure;
 using L4Balancer.TestSupport.Tls;
 using Microsoft.Extensions.Time.Testing;

@@ -1,9 +1,9 @@
 using System.Net;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Time.Testing;

@@ -1,7 +1,7 @@
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Flow;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy;
 using L4Balancer.Tests.Config;
 
 namespace L4Balancer.Tests.Limits;

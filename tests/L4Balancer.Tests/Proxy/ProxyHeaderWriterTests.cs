@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using L4Balancer.Core.Config;
-using L4Balancer.Core.Proxy.ProxyProtocol;
+using L4Balancer.Core.ProxyProtocol;
 
 namespace L4Balancer.Tests.Proxy;
 

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 internal enum ProxyCommand
 {

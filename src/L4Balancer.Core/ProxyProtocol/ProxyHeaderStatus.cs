@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>What <see cref="ProxyHeaderParser"/> made of the first bytes of a connection.</summary>
 internal enum ProxyHeaderStatus

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>
 /// Parses a PROXY protocol header, v1 or v2, at the start of a connection's bytes, strictly as HAProxy's

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>The parser's answer: a header when <see cref="Status"/> is Complete, else why not.</summary>
 internal readonly record struct ProxyHeaderParseResult(ProxyHeaderStatus Status, ProxyHeader? Header, string Message)

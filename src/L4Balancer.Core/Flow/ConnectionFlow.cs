@@ -4,14 +4,14 @@ using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
-using L4Balancer.Core.Proxy.ProxyProtocol;
+using L4Balancer.Core.ProxyProtocol;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using L4Balancer.Core.Tls;
 using L4Balancer.Core.Transport;
 using Microsoft.Extensions.Logging;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Flow;
 
 /// <summary>
 /// One client connection from accept to close, as decisions: <see cref="RunCoreAsync"/> is the whole
@@ -22,11 +22,11 @@ namespace L4Balancer.Core.Proxy;
 /// transport reuses admission, SNI, limits, accounting and the log as they are.
 /// Started by the engine on the accepting thread; everything up to its first wait is non-blocking.
 /// </summary>
-internal sealed class ProxySession : IRelayOwner, IPendingHandshake
+internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 {
     private static readonly IReadOnlyCollection<BackendState> NoneTried = [];
 
-    private readonly ProxyContext _context;
+    private readonly FlowContext _context;
     private readonly RuntimeSnapshot _snapshot;
     private readonly ListenerRoute _route;
     private readonly IClientConnection _client;
@@ -43,7 +43,7 @@ internal sealed class ProxySession : IRelayOwner, IPendingHandshake
     private byte[]? _proxyHeaderBuffer;
     private CancellationTokenSource? _relayCancellation;
 
-    public ProxySession(long id, ProxyContext context, RuntimeSnapshot snapshot, ListenerRoute route, IClientConnection client)
+    public ConnectionFlow(long id, FlowContext context, RuntimeSnapshot snapshot, ListenerRoute route, IClientConnection client)
     {
         Id = id;
         _context = context;
@@ -105,7 +105,7 @@ internal sealed class ProxySession : IRelayOwner, IPendingHandshake
         catch (Exception ex)
         {
             // A bug, not a network event (those come back as values): log it, and keep the process serving.
-            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
+            FlowLog.SessionFaulted(_context.Logger, Id, ex);
             Abort(CloseReason.Closed, reset: true);
         }
         finally
@@ -393,7 +393,7 @@ internal sealed class ProxySession : IRelayOwner, IPendingHandshake
 
                     if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
                     {
-                        ProxyLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
+                        FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
                     }
 
                     return (null, CloseReason.GlobalLimit);
@@ -420,11 +420,11 @@ internal sealed class ProxySession : IRelayOwner, IPendingHandshake
                 backend.RecordConnectFailure();
                 if (headerError is not null)
                 {
-                    ProxyLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
+                    FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
                 }
                 else
                 {
-                    ProxyLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
+                    FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
                 }
             }
             finally
@@ -517,7 +517,7 @@ internal sealed class ProxySession : IRelayOwner, IPendingHandshake
         catch (InvalidOperationException ex)
         {
             // A slot released twice or never taken is a counting bug: log it, and still finish the session.
-            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
+            FlowLog.SessionFaulted(_context.Logger, Id, ex);
         }
 
         try
@@ -553,7 +553,7 @@ internal sealed class ProxySession : IRelayOwner, IPendingHandshake
         catch (Exception ex)
         {
             // Accounting must not keep a session registered (a drain would wait on it for good).
-            ProxyLog.SessionFaulted(_context.Logger, Id, ex);
+            FlowLog.SessionFaulted(_context.Logger, Id, ex);
         }
         finally
         {

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>The forwarded connection's family and transport as the header names them (v1 TCP4 = Inet + Stream).</summary>
 internal enum ProxyAddressFamily

@@ -1,4 +1,4 @@
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Flow;
 
 /// <summary>
 /// At most one log line per interval for an event that can repeat thousands of times a second (a

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Flow;
 
-internal static partial class ProxyLog
+internal static partial class FlowLog
 {
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "tenant {Tenant}: connect to backend {Backend} failed: {Error}")]
     public static partial void ConnectFailed(ILogger logger, string tenant, string backend, string error);

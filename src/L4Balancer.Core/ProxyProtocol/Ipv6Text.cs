@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>
 /// IPv6 text for the v1 line, into UTF-8 without allocating: RFC 5952 (lower-case hex, no leading

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using L4Balancer.Core.Model;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Flow;
 
 /// <summary>
 /// The open sessions: for drain, for the admin view, and for the idle timeout. One timer scans every
@@ -10,7 +10,7 @@ namespace L4Balancer.Core.Proxy;
 /// </summary>
 internal sealed class ConnectionRegistry : IDisposable
 {
-    private readonly ConcurrentDictionary<long, ProxySession> _sessions = new();
+    private readonly ConcurrentDictionary<long, ConnectionFlow> _sessions = new();
     private readonly TimeProvider _timeProvider;
     private readonly ITimer _idleTimer;
     private TaskCompletionSource? _emptySignal;
@@ -28,7 +28,7 @@ internal sealed class ConnectionRegistry : IDisposable
     /// lock of the dictionary and copy it), so a scrape, an idle scan or a drain never stalls accepts.
     /// A session added or removed meanwhile may or may not be seen.
     /// </summary>
-    public IEnumerable<ProxySession> Enumerate()
+    public IEnumerable<ConnectionFlow> Enumerate()
     {
         foreach (var entry in _sessions)
         {
@@ -36,9 +36,9 @@ internal sealed class ConnectionRegistry : IDisposable
         }
     }
 
-    public void Add(ProxySession session) => _sessions[session.Id] = session;
+    public void Add(ConnectionFlow session) => _sessions[session.Id] = session;
 
-    public void Remove(ProxySession session)
+    public void Remove(ConnectionFlow session)
     {
         if (_sessions.TryRemove(session.Id, out _) && _sessions.IsEmpty)
         {

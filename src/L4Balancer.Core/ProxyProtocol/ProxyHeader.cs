@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>A parsed PROXY protocol header.</summary>
 internal sealed record ProxyHeader

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Config;
 
-namespace L4Balancer.Core.Proxy.ProxyProtocol;
+namespace L4Balancer.Core.ProxyProtocol;
 
 /// <summary>
 /// Writes a PROXY protocol header (HAProxy's doc/proxy-protocol.txt, versions 1 and 2) into a caller's

@@ -3,12 +3,12 @@ using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
-namespace L4Balancer.Core.Proxy;
+namespace L4Balancer.Core.Flow;
 
 /// <summary>What every connection flow of one engine shares; nothing here belongs to a transport.</summary>
-internal sealed class ProxyContext
+internal sealed class FlowContext
 {
-    public ProxyContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits, BalancerMetrics metrics)
+    public FlowContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, ConnectionRegistry registry, RejectionCounters rejections, GlobalLimitState limits, BalancerMetrics metrics)
     {
         Limits = limits;
         Metrics = metrics;
