@@ -85,11 +85,29 @@ internal sealed class BalancerEngine : IAsyncDisposable
     /// <summary>Config reloads by outcome; counted here only (<see cref="ReloadAsync"/>, <see cref="RejectReload"/>).</summary>
     public OutcomeCounters Reloads { get; } = new();
 
-    /// <summary>Binary upgrades this process (and, carried over, its predecessors) started.</summary>
+    /// <summary>
+    /// Binary upgrades this process (and, carried over, its predecessors) started; counted here only
+    /// (<see cref="RecordUpgrade"/>, <see cref="CompleteTakeover"/>).
+    /// </summary>
     public OutcomeCounters Upgrades { get; } = new();
 
     /// <summary>Set once this process has taken over from a predecessor (SIGUSR2 upgrade); null for a fresh start.</summary>
-    public Takeover? TookOver { get; set; }
+    public Takeover? TookOver { get; private set; }
+
+    /// <summary>An upgrade this process started has ended: committed to its successor, or called off.</summary>
+    public void RecordUpgrade(bool succeeded) => Upgrades.Record(succeeded);
+
+    /// <summary>
+    /// This process took over from <paramref name="parentPid"/>, which committed: its upgrade counts are
+    /// carried (so <c>l4lb_upgrades_total</c> reads as the service's history), this upgrade counts as a
+    /// success, and the status shows the takeover.
+    /// </summary>
+    public void CompleteTakeover(int parentPid, long predecessorOk, long predecessorError)
+    {
+        Upgrades.Carry(predecessorOk, predecessorError);
+        Upgrades.Record(true);
+        TookOver = new Takeover(parentPid, _timeProvider.GetUtcNow());
+    }
 
     public HealthMonitor Health { get; }
 

@@ -179,9 +179,7 @@ internal static class BalancerHost
         }
 
         var state = successor.State!;
-        engine.Upgrades.Carry(state.UpgradesOk ?? 0, state.UpgradesError ?? 0);
-        engine.Upgrades.Record(true);
-        engine.TookOver = new Core.Runtime.Takeover(successor.ParentPid, engine.TimeProvider.GetUtcNow());
+        engine.CompleteTakeover(successor.ParentPid, state.UpgradesOk ?? 0, state.UpgradesError ?? 0);
         UpgradeLog.TookOver(logger, successor.ParentPid, engine.Generation);
         if (host.Services.GetService<ISystemdNotifier>() is { IsEnabled: true } notifier)
         {

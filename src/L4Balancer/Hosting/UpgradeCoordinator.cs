@@ -89,7 +89,7 @@ internal sealed class UpgradeCoordinator(
         {
             // A bug, not the new process's fault: nothing here changed before the commit.
             UpgradeLog.Faulted(logger, ex);
-            engine.Upgrades.Record(false);
+            engine.RecordUpgrade(false);
         }
         finally
         {
@@ -101,7 +101,7 @@ internal sealed class UpgradeCoordinator(
     private void Refuse(string reason)
     {
         UpgradeLog.Refused(logger, reason);
-        engine.Upgrades.Record(false);
+        engine.RecordUpgrade(false);
     }
 
     private async Task RunAsync()
@@ -178,7 +178,7 @@ internal sealed class UpgradeCoordinator(
             // Committed: the new process is accepting on every socket. Stop accepting here (without
             // closing the kernel sockets it serves), then drain exactly as on SIGTERM.
             state.HandedOverTo = child.Id;
-            engine.Upgrades.Record(true);
+            engine.RecordUpgrade(true);
             if (services.GetService<IAdminHandover>() is { } admin)
             {
                 await admin.HandOverAsync().ConfigureAwait(false);
@@ -329,7 +329,7 @@ internal sealed class UpgradeCoordinator(
 
     private void Fail(string reason)
     {
-        engine.Upgrades.Record(false);
+        engine.RecordUpgrade(false);
         UpgradeLog.Failed(logger, reason, Environment.ProcessId, engine.Generation);
     }
 

@@ -101,8 +101,7 @@ public class DashboardTests
         await browser.WaitForAsync(Text("#pid"), v => (string?)v == $"pid {Environment.ProcessId}", because: "the header shows the pid");
         Assert.True((bool?)await browser.EvaluateAsync("document.getElementById('takeover').hidden"), "a fresh start shows no takeover");
 
-        admin.Balancer.Engine.TookOver = new Takeover(4242, DateTimeOffset.UtcNow);
-        admin.Balancer.Engine.Upgrades.Record(true);
+        admin.Balancer.Engine.CompleteTakeover(4242, predecessorOk: 0, predecessorError: 0);
 
         await browser.WaitForAsync(Text("#takeover"), v => ((string?)v ?? "").StartsWith("took over from pid 4242 at ", StringComparison.Ordinal),
             because: "the next poll shows the takeover");
