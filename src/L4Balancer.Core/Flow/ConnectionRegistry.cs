@@ -14,6 +14,7 @@ internal sealed class ConnectionRegistry : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ITimer _idleTimer;
     private TaskCompletionSource? _emptySignal;
+    private int _count;
 
     public ConnectionRegistry(TimeProvider timeProvider, TimeSpan scanInterval)
     {
@@ -21,7 +22,8 @@ internal sealed class ConnectionRegistry : IDisposable
         _idleTimer = timeProvider.CreateTimer(static s => ((ConnectionRegistry)s!).ScanIdle(), this, scanInterval, scanInterval);
     }
 
-    public int Count => _sessions.Count;
+    /// <summary>Open sessions. Kept apart: <c>ConcurrentDictionary.Count</c> takes every lock of the dictionary.</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>
     /// The open sessions, enumerated without locks (<c>ConcurrentDictionary.Values</c> would take every
@@ -36,11 +38,26 @@ internal sealed class ConnectionRegistry : IDisposable
         }
     }
 
-    public void Add(ConnectionFlow session) => _sessions[session.Id] = session;
+    public void Add(ConnectionFlow session)
+    {
+        if (_sessions.TryAdd(session.Id, session))
+        {
+            Interlocked.Increment(ref _count);
+        }
+    }
 
     public void Remove(ConnectionFlow session)
     {
-        if (_sessions.TryRemove(session.Id, out _) && _sessions.IsEmpty)
+        if (!_sessions.TryRemove(session.Id, out _))
+        {
+            return;
+        }
+
+        Interlocked.Decrement(ref _count);
+
+        // The dictionary, not the count, decides: an Add between its TryAdd and its increment must not
+        // let a drain see the registry empty.
+        if (_sessions.IsEmpty)
         {
             Volatile.Read(ref _emptySignal)?.TrySetResult();
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -19,7 +20,7 @@ namespace L4Balancer.Core.Runtime;
 /// health checks. The host drives it (start, reload, drain a backend, stop); tests drive it the
 /// same way in-process. Start, reload and stop run one at a time.
 /// </summary>
-internal sealed class BalancerEngine : IAsyncDisposable
+internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsyncDisposable
 {
     // `prlimit --pid` changes a running process's limit without telling it; getrlimit once a second
     // costs nothing and lets the budget follow within a second.
@@ -113,6 +114,22 @@ internal sealed class BalancerEngine : IAsyncDisposable
 
     /// <summary>The "L4Balancer" meter and its instruments (SPEC "Metrics"), reading this engine's counters.</summary>
     public BalancerMetrics Metrics { get; }
+
+    int IBalancerState.OpenConnections => Connections.Count;
+
+    (long Ok, long Error) IBalancerState.ReloadCounts => (Reloads.Ok, Reloads.Error);
+
+    (long Ok, long Error) IBalancerState.UpgradeCounts => (Upgrades.Ok, Upgrades.Error);
+
+    DescriptorFigures? IBalancerState.DescriptorBudget => Limits.Descriptors.Current;
+
+    int IBalancerState.EffectiveMaxConnections(int configured) => Limits.Descriptors.Limit(configured);
+
+    IEnumerable<(string Listener, string Tenant, CloseReason Reason, long Count)> IBalancerState.Rejections() => Rejections.Snapshot();
+
+    IReadOnlyList<TenantBytes> IBalancerState.TenantBytes() => Metrics.TenantBytes();
+
+    Meter IBalancerState.Meter => Metrics.Meter;
 
     /// <summary>True while listeners are bound and accepting: after <see cref="StartAsync"/>, until <see cref="StopAsync"/> closes them.</summary>
     public bool IsAccepting => _accepting;

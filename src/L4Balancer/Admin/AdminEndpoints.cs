@@ -11,7 +11,8 @@ namespace L4Balancer.Admin;
 internal static class AdminEndpoints
 {
     public sealed record Dependencies(
-        BalancerEngine Engine,
+        IBalancerState State,
+        IBalancerCommands Commands,
         AdminTokenCheck Token,
         IConfigReloader Reloader,
         MeterProvider MeterProvider,
@@ -35,9 +36,9 @@ internal static class AdminEndpoints
             context.Response.Headers.WWWAuthenticate = "Bearer";
         });
 
-        app.MapGet("/healthz", () => deps.Engine.IsAccepting
+        app.MapGet("/healthz", () => deps.State.IsAccepting
             ? Results.Text("ok", "text/plain; charset=utf-8")
-            : Results.Text(deps.Engine.CurrentOrNull is null ? "starting" : "stopping", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Text(deps.State.CurrentOrNull is null ? "starting" : "stopping", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         app.MapPrometheusScrapingEndpoint("/metrics", deps.MeterProvider, configureBranchedPipeline: null, optionsName: null);
 
@@ -89,7 +90,7 @@ internal static class AdminEndpoints
     /// <summary>The engine drains (and logs the change); this answers the operator and keeps the audit line of who asked.</summary>
     private static IResult SetDraining(Dependencies deps, string tenant, string address, bool draining, HttpContext context)
     {
-        var result = deps.Engine.SetDraining(tenant, address, draining);
+        var result = deps.Commands.SetDraining(tenant, address, draining);
         switch (result.Status)
         {
             case DrainStatus.NotStarted:

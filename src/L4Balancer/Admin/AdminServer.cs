@@ -27,7 +27,8 @@ namespace L4Balancer.Admin;
 /// </summary>
 internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDisposable
 {
-    private readonly BalancerEngine _engine;
+    private readonly IBalancerState _engine;
+    private readonly IBalancerCommands _commands;
     private readonly AdminConfig _config;
     private readonly IConfigReloader _reloader;
     private readonly ILoggerFactory _loggerFactory;
@@ -45,10 +46,11 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
     private MeterProvider? _meterProvider;
 
     /// <param name="adopted">Sockets handed over by the process this one replaces (a binary upgrade), or null.</param>
-    public AdminServer(BalancerEngine engine, AdminConfig config, IConfigReloader reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider, AdoptedSockets? adopted = null)
+    public AdminServer(IBalancerState engine, IBalancerCommands commands, AdminConfig config, IConfigReloader reloader, ILoggerFactory loggerFactory, TimeProvider timeProvider, AdoptedSockets? adopted = null)
     {
         _adopted = adopted;
         _engine = engine;
+        _commands = commands;
         _config = config;
         _reloader = reloader;
         _loggerFactory = loggerFactory;
@@ -86,7 +88,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
         // Our own accept loop instead of Kestrel's socket listener, which spins on EMFILE. Kestrel uses
         // the last IConnectionListenerFactory registered; removing the others leaves no doubt.
         builder.Services.RemoveAll<IConnectionListenerFactory>();
-        _listeners = new AdminConnectionListenerFactory(_loggerFactory, _timeProvider, _engine.ReleaseSpareDescriptors, _adopted);
+        _listeners = new AdminConnectionListenerFactory(_loggerFactory, _timeProvider, _commands.ReleaseSpareDescriptors, _adopted);
         builder.Services.AddSingleton<IConnectionListenerFactory>(_listeners);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -103,7 +105,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
 
         var app = builder.Build();
         var token = new AdminTokenCheck(CurrentToken);
-        AdminEndpoints.Map(app, new AdminEndpoints.Dependencies(_engine, token, _reloader, _meterProvider, _logger, Status));
+        AdminEndpoints.Map(app, new AdminEndpoints.Dependencies(_engine, _commands, token, _reloader, _meterProvider, _logger, Status));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -127,7 +129,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
     /// </summary>
     private MeterProvider BuildMeterProvider()
     {
-        var meter = _engine.Metrics.Meter;
+        var meter = _engine.Meter;
         return Sdk.CreateMeterProviderBuilder()
             .AddMeter(MetricNames.MeterName)
             .AddView(instrument => ReferenceEquals(instrument.Meter, meter) ? null : MetricStreamConfiguration.Drop)

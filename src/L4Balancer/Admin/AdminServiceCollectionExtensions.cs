@@ -15,15 +15,16 @@ internal static class AdminServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the admin endpoint on <c>[admin].listen</c> as a hosted service, and as the
-    /// <see cref="IAdminHandover"/> upgrades and shutdown use. It reads the <see cref="BalancerEngine"/>,
-    /// <see cref="IConfigReloader"/>, <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> registered.
+    /// <see cref="IAdminHandover"/> upgrades and shutdown use. It reads the <see cref="IBalancerState"/>,
+    /// <see cref="IBalancerCommands"/>, <see cref="IConfigReloader"/>, <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> registered.
     /// Hosted services start in order and stop in reverse: add it before the engine's service.
     /// </summary>
     /// <param name="adopted">Sockets handed over by a predecessor or by systemd, one of which may be the admin's; or null.</param>
     public static IServiceCollection AddAdminEndpoint(this IServiceCollection services, AdminConfig config, AdoptedSockets? adopted)
     {
         services.AddSingleton(sp => new AdminServer(
-            sp.GetRequiredService<BalancerEngine>(),
+            sp.GetRequiredService<IBalancerState>(),
+            sp.GetRequiredService<IBalancerCommands>(),
             config,
             sp.GetRequiredService<IConfigReloader>(),
             sp.GetRequiredService<ILoggerFactory>(),

@@ -11,7 +11,7 @@ namespace L4Balancer.Admin;
 /// <summary>Builds <c>/api/status</c> from the engine's current snapshot and its counters.</summary>
 internal static class StatusReport
 {
-    public static AdminStatus Build(BalancerEngine engine, RuntimeSnapshot snapshot, DateTimeOffset startedAt, TimeSpan uptime)
+    public static AdminStatus Build(IBalancerState engine, RuntimeSnapshot snapshot, DateTimeOffset startedAt, TimeSpan uptime)
     {
         var bound = engine.ListenerEndPoints;
         var listeners = snapshot.Config.Listeners
@@ -23,7 +23,7 @@ internal static class StatusReport
                 l.Tenant))
             .ToArray();
 
-        var bytes = engine.Metrics.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
+        var bytes = engine.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
         var tenants = snapshot.Tenants.Values
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .Select(t =>
@@ -41,7 +41,7 @@ internal static class StatusReport
             .Select(Backend)
             .ToArray();
 
-        var rejectionSeries = engine.Rejections.Snapshot()
+        var rejectionSeries = engine.Rejections()
             .OrderBy(r => r.Listener, StringComparer.Ordinal).ThenBy(r => r.Tenant, StringComparer.Ordinal).ThenBy(r => r.Reason)
             .Select(r => new RejectionStatus(r.Listener, r.Tenant, r.Reason.ToWireName(), r.Count))
             .ToArray();
@@ -55,15 +55,15 @@ internal static class StatusReport
             engine.TookOver?.At,
             snapshot.Generation,
             engine.IsAccepting,
-            engine.Connections.Count,
-            new OutcomeCounts(engine.Reloads.Ok, engine.Reloads.Error),
-            new OutcomeCounts(engine.Upgrades.Ok, engine.Upgrades.Error),
+            engine.OpenConnections,
+            new OutcomeCounts(engine.ReloadCounts.Ok, engine.ReloadCounts.Error),
+            new OutcomeCounts(engine.UpgradeCounts.Ok, engine.UpgradeCounts.Error),
             listeners,
             tenants,
             backends,
             rejectionSeries,
-            engine.Limits.Descriptors.Current is { } d
-                ? new DescriptorStatus(d.Limit, d.Reserved, engine.Limits.Descriptors.Limit(snapshot.Config.Global.MaxConnections))
+            engine.DescriptorBudget is { } d
+                ? new DescriptorStatus(d.Limit, d.Reserved, engine.EffectiveMaxConnections(snapshot.Config.Global.MaxConnections))
                 : null);
     }
 

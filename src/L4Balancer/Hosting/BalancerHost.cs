@@ -38,6 +38,8 @@ internal static class BalancerHost
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new BalancerEngine(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), descriptorLimit: DescriptorLimit.ReadSoft, spares: spares));
+        builder.Services.AddSingleton<IBalancerState>(sp => sp.GetRequiredService<BalancerEngine>());
+        builder.Services.AddSingleton<IBalancerCommands>(sp => sp.GetRequiredService<BalancerEngine>());
         var start = successor?.State is { } handed
             ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted)
             : activated is not null ? EngineStart.Fresh with { Adopted = activated } : EngineStart.Fresh;

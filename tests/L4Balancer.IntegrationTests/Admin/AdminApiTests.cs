@@ -288,7 +288,7 @@ public class AdminApiTests
             Admin = new AdminConfig { Listen = new IPEndPoint(IPAddress.Loopback, 0), Token = AdminHarness.Token },
         };
         await using var engine = new BalancerEngine(NullLoggerFactory.Instance, TimeProvider.System);
-        await using var admin = new AdminServer(engine, config.Admin, new FakeConfigReloader(ReloadResult.Applied(2)), NullLoggerFactory.Instance, TimeProvider.System);
+        await using var admin = new AdminServer(engine, engine, config.Admin, new FakeConfigReloader(ReloadResult.Applied(2)), NullLoggerFactory.Instance, TimeProvider.System);
         await admin.StartAsync(Deadline.After());
         using var http = new HttpClient { BaseAddress = admin.Address };
 
@@ -327,7 +327,7 @@ public class AdminApiTests
         occupied.Listen();
         await using var engine = new BalancerEngine(NullLoggerFactory.Instance, TimeProvider.System);
         var config = new AdminConfig { Listen = (IPEndPoint)occupied.LocalEndPoint!, Token = AdminHarness.Token };
-        await using var admin = new AdminServer(engine, config, new FakeConfigReloader(ReloadResult.Applied(2)), NullLoggerFactory.Instance, TimeProvider.System);
+        await using var admin = new AdminServer(engine, engine, config, new FakeConfigReloader(ReloadResult.Applied(2)), NullLoggerFactory.Instance, TimeProvider.System);
 
         var error = await Assert.ThrowsAsync<AdminBindException>(() => admin.StartAsync(Deadline.After()));
 

@@ -43,7 +43,7 @@ internal sealed class AdminHarness : IAsyncDisposable
         var ownReloader = reloader is null
             ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), NullLogger<ConfigReloader>.Instance)
             : null;
-        var admin = new AdminServer(balancer.Engine, config.Admin!, reloader ?? ownReloader!, balancer.Loggers, TimeProvider.System);
+        var admin = new AdminServer(balancer.Engine, balancer.Engine, config.Admin!, reloader ?? ownReloader!, balancer.Loggers, TimeProvider.System);
         try
         {
             await admin.StartAsync(Deadline.After());
