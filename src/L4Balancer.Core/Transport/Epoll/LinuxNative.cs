@@ -48,6 +48,12 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlDup(int fd, int command, int minimum);
+
+    /// <summary>A new descriptor for the same socket, close-on-exec (<c>F_DUPFD_CLOEXEC</c>), or -1.</summary>
+    public static int DupCloexec(int fd) => FcntlDup(fd, 1030, 0);
+
     [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buffer, nint count);
 

@@ -1,0 +1,319 @@
+namespace L4Balancer.Core.Transport.Epoll;
+
+/// <summary>
+/// Moves bytes both ways between two connected non-blocking sockets with <c>splice(2)</c>: socket → pipe →
+/// socket, never through user space (Envoy's <c>SplicePump</c>, HAProxy's kernel splicing). Everything
+/// runs on one <see cref="EpollLoop"/> thread, driven by edge-triggered events, so there is no lock and no
+/// task per read. Behaves as the sockets transport's relay does: a FIN is passed on as a FIN once the pipe
+/// is drained (half-close, the other direction keeps flowing), a reset or a failed send is reported to the
+/// <see cref="IRelayOwner"/> (whose abort closes both sides with RST), a full pipe stops reading from the
+/// source until the sink takes bytes (memory per direction bounded by the pipe's capacity), and an empty
+/// pipe goes back to the pool, so an idle connection holds none.
+/// </summary>
+internal sealed unsafe class SplicePump
+{
+    private const uint SpliceFlags = LinuxNative.SpliceMove | LinuxNative.SpliceNonblock;
+    private const EpollEvents Interest = EpollEvents.In | EpollEvents.Out | EpollEvents.ReadHangup | EpollEvents.EdgeTriggered;
+    private const int TcpInfo = 11;
+    private const byte TcpStateClose = 7;
+
+    private readonly EpollLoop _loop;
+    private readonly PipePool _pipes;
+    private readonly IRelayOwner _owner;
+    private readonly SpliceLeg _client;
+    private readonly SpliceLeg _backend;
+    private readonly SpliceDirection _toBackend;
+    private readonly SpliceDirection _toClient;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _closed;
+
+    public SplicePump(EpollLoop loop, PipePool pipes, IRelayOwner owner, int clientFd, int backendFd)
+    {
+        _loop = loop;
+        _pipes = pipes;
+        _owner = owner;
+        _client = new SpliceLeg(this, RelaySide.Client, clientFd);
+        _backend = new SpliceLeg(this, RelaySide.Backend, backendFd);
+        _toBackend = new SpliceDirection(_client, _backend);
+        _toClient = new SpliceDirection(_backend, _client);
+    }
+
+    /// <summary>Completes once both directions are finished, or the pump was closed.</summary>
+    public Task Completion => _completion.Task;
+
+    public long BytesFromClient => Volatile.Read(ref _toBackend.Bytes);
+
+    public long BytesFromBackend => Volatile.Read(ref _toClient.Bytes);
+
+    /// <summary>Registers both sockets and starts moving bytes; <paramref name="clientPrelude"/> goes to the backend first. Loop thread only.</summary>
+    public void Start(ReadOnlyMemory<byte> clientPrelude)
+    {
+        _toBackend.Prelude = clientPrelude;
+        foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
+        {
+            var token = _loop.Register(leg.Fd, Interest, leg);
+            if (token < 0)
+            {
+                Fail(leg.Side);
+                return;
+            }
+
+            leg.Token = token;
+        }
+
+        // Edge-triggered: bytes that arrived before the registration raise no event. Try both ways once;
+        // EAGAIN then clears the optimistic flags.
+        _client.Readable = _client.Writable = _backend.Readable = _backend.Writable = true;
+        Pump();
+    }
+
+    /// <summary>
+    /// Unregisters and closes both sockets: with <paramref name="reset"/> abortively (RST), else with a FIN
+    /// (shutdown first, so buffered bytes are not discarded). Returns the pipes. Loop thread only; once.
+    /// </summary>
+    public void Close(bool reset)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
+        {
+            if (leg.Token >= 0)
+            {
+                _loop.Unregister(leg.Fd, leg.Token);
+            }
+
+            if (reset)
+            {
+                LinuxNative.SetLingerZero(leg.Fd);
+            }
+            else
+            {
+                _ = LinuxNative.Shutdown(leg.Fd, LinuxNative.ShutBoth);
+            }
+
+            _ = LinuxNative.Close(leg.Fd);
+        }
+
+        ReturnPipe(_toBackend, force: true);
+        ReturnPipe(_toClient, force: true);
+        _completion.TrySetResult();
+    }
+
+    internal void OnLegEvents(SpliceLeg leg, EpollEvents events)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        if ((events & EpollEvents.Error) != 0 && LinuxNative.PendingError(leg.Fd) != 0)
+        {
+            Fail(leg.Side);
+            return;
+        }
+
+        if ((events & (EpollEvents.In | EpollEvents.ReadHangup | EpollEvents.Hangup)) != 0)
+        {
+            leg.Readable = true;
+        }
+
+        if ((events & (EpollEvents.Out | EpollEvents.Hangup)) != 0)
+        {
+            leg.Writable = true;
+        }
+
+        Pump();
+    }
+
+    private void Pump()
+    {
+        // Each direction until it can go no further; a direction's progress can unblock the other
+        // only through new events, so one pass each is enough.
+        if (!Move(_toBackend) || !Move(_toClient))
+        {
+            return;
+        }
+
+        if (_toBackend.Finished && _toClient.Finished)
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <returns>False when the pump failed (and the owner was told).</returns>
+    private bool Move(SpliceDirection d)
+    {
+        while (!d.Finished && !_closed)
+        {
+            var progress = false;
+            if (!d.Prelude.IsEmpty)
+            {
+                if (!d.Sink.Writable)
+                {
+                    return true;
+                }
+
+                var sent = SendPrelude(d);
+                if (sent < 0)
+                {
+                    return false;
+                }
+
+                if (!d.Prelude.IsEmpty)
+                {
+                    return true;
+                }
+
+                progress = true;
+            }
+
+            if (!d.SourceEnded && d.Source.Readable)
+            {
+                var pipe = d.Pipe ??= _pipes.Rent();
+                if (pipe is null)
+                {
+                    // No pipe to be had (descriptors): leave the bytes in the socket and try again at the next event.
+                    return true;
+                }
+
+                var room = pipe.Capacity - pipe.Buffered;
+                if (room > 0)
+                {
+                    var n = LinuxNative.Splice(d.Source.Fd, null, pipe.WriteFd, null, room, SpliceFlags);
+                    if (n > 0)
+                    {
+                        pipe.Buffered += (int)n;
+                        Interlocked.Add(ref d.Bytes, n);
+                        _owner.OnActivity();
+                        progress = true;
+                    }
+                    else if (n == 0)
+                    {
+                        if (WasReset(d.Source))
+                        {
+                            Fail(d.Source.Side);
+                            return false;
+                        }
+
+                        d.SourceEnded = true;
+                        progress = true;
+                    }
+                    else if (LinuxNative.Errno is LinuxNative.EAGAIN)
+                    {
+                        d.Source.Readable = false;
+                    }
+                    else
+                    {
+                        Fail(d.Source.Side);
+                        return false;
+                    }
+                }
+            }
+
+            if (d.Pipe is { Buffered: > 0 } full && d.Sink.Writable)
+            {
+                var n = LinuxNative.Splice(full.ReadFd, null, d.Sink.Fd, null, full.Buffered, SpliceFlags);
+                if (n > 0)
+                {
+                    full.Buffered -= (int)n;
+                    _owner.OnActivity();
+                    progress = true;
+                }
+                else if (LinuxNative.Errno is LinuxNative.EAGAIN)
+                {
+                    d.Sink.Writable = false;
+                }
+                else
+                {
+                    Fail(d.Sink.Side);
+                    return false;
+                }
+            }
+
+            if (d.Pipe is { Buffered: 0 } && (d.SourceEnded || !d.Source.Readable))
+            {
+                ReturnPipe(d, force: false);
+            }
+
+            if (d.SourceEnded && d.Pipe is null && d.Prelude.IsEmpty)
+            {
+                // Everything the source sent has gone on: pass its FIN on; the other direction keeps flowing.
+                d.Sink.SendShutDown = true;
+                _ = LinuxNative.Shutdown(d.Sink.Fd, LinuxNative.ShutWrite);
+                d.Finished = true;
+                return true;
+            }
+
+            if (!progress)
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    /// <returns>Bytes sent, 0 when the sink is full, -1 when it failed.</returns>
+    private int SendPrelude(SpliceDirection d)
+    {
+        using var pin = d.Prelude.Pin();
+        var n = LinuxNative.Send(d.Sink.Fd, (byte*)pin.Pointer, d.Prelude.Length, LinuxNative.MsgNoSignal);
+        if (n >= 0)
+        {
+            d.Prelude = d.Prelude[(int)n..];
+            _owner.OnActivity();
+            return (int)n;
+        }
+
+        if (LinuxNative.Errno is LinuxNative.EAGAIN)
+        {
+            d.Sink.Writable = false;
+            return 0;
+        }
+
+        Fail(d.Sink.Side);
+        return -1;
+    }
+
+    /// <summary>
+    /// A read of 0 after a reset: the first call after an RST reports ECONNRESET, and if a send on the
+    /// same socket made that call, the read sees a clean end. A reset socket is in TCP_CLOSE, a FIN leaves
+    /// it in CLOSE_WAIT; CLOSE is also reached gracefully, but only after our own FIN (the same test as
+    /// the sockets transport's <c>SocketPipe.WasReset</c>).
+    /// </summary>
+    private static bool WasReset(SpliceLeg leg)
+    {
+        var info = stackalloc byte[8];
+        var length = 8;
+        return LinuxNative.GetSockOpt(leg.Fd, LinuxNative.IpProtoTcp, TcpInfo, info, &length) == 0
+            && length >= 1 && info[0] == TcpStateClose && !leg.SendShutDown;
+    }
+
+    private void ReturnPipe(SpliceDirection d, bool force)
+    {
+        if (d.Pipe is { } pipe && (force || pipe.Buffered == 0))
+        {
+            d.Pipe = null;
+            _pipes.Return(pipe);
+        }
+    }
+
+    private void Fail(RelaySide side)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        // The owner decides how to close (a reset is passed on as a reset) and calls Close.
+        _owner.OnPeerFailed(side);
+        if (!_closed)
+        {
+            Close(reset: true);
+        }
+    }
+}
