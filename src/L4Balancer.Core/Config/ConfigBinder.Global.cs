@@ -7,6 +7,9 @@ internal sealed partial class ConfigBinder
 {
     private const int MaxTokenFileBytes = 4096;
 
+    /// <summary>The line of <c>[global] transport</c>, for errors that depend on the tenants read later.</summary>
+    private int? _transportLine;
+
     private GlobalConfig BindGlobal(TomlSourceTable table)
     {
         var reader = new ConfigTableReader(table, "global", _diagnostics);
@@ -26,8 +29,14 @@ internal sealed partial class ConfigBinder
             UpgradeTimeout = reader.Duration("upgrade_timeout", defaults.UpgradeTimeout, allowZero: false),
             Backlog = reader.Int("backlog", defaults.Backlog, min: 1),
             AccessLog = reader.Bool("access_log", defaults.AccessLog),
+            Transport = reader.Choice("transport", TransportKind.Auto,
+                ("auto", TransportKind.Auto),
+                ("sockets", TransportKind.Sockets),
+                ("epoll", TransportKind.Epoll)) ?? TransportKind.Auto,
+            Threads = reader.Int("threads", 0, min: 0),
             Deny = ReadPrefixes(reader, "deny", "global deny").Select(p => p.Prefix).ToList(),
         };
+        _transportLine = reader.KeyLine("transport");
         reader.ReportUnknownKeys();
         return global;
     }

@@ -49,6 +49,15 @@ internal sealed partial class ConfigBinder
         var anyServerName = tenantTables.Any(t => t.Find("sni")?.Value is ArraySyntax { Items.ChildrenCount: > 0 });
         var listeners = BindListeners(listenerTables, tenantNames, anyServerName, out var hasSniListener);
         var tenants = BindTenants(tenantTables, hasSniListener);
+        if (global.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
+        {
+            _diagnostics.Add(_transportLine, "transport = \"epoll\" needs Linux (epoll, splice); use \"sockets\" or \"auto\"");
+        }
+        else if (global.Transport == TransportKind.Epoll && tenants.FirstOrDefault(t => t.Bandwidth > 0) is { } limited)
+        {
+            // Said at load time rather than found per connection: the splice relay has no token bucket yet.
+            _diagnostics.Add(_transportLine, $"transport = \"epoll\" does not support bandwidth limits yet (tenant \"{limited.Name}\" sets bandwidth); use transport = \"sockets\" or \"auto\"");
+        }
 
         return new BalancerConfig
         {

@@ -43,5 +43,11 @@ internal sealed record GlobalConfig
     /// </summary>
     public bool AccessLog { get; init; } = true;
 
+    /// <summary>Which transport moves the bytes (<c>transport</c>); read at start, a reload does not switch it.</summary>
+    public TransportKind Transport { get; init; } = TransportKind.Auto;
+
+    /// <summary>Event-loop threads of the epoll transport (<c>threads</c>); 0 = one per core.</summary>
+    public int Threads { get; init; }
+
     public IReadOnlyList<IpPrefix> Deny { get; init; } = [];
 }

@@ -10,6 +10,8 @@ using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
+using L4Balancer.Core.Transport;
+using L4Balancer.Core.Transport.Epoll;
 using L4Balancer.Core.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +34,12 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
     private readonly FlowContext _context;
     /// <summary>Buffer sizes and the backend socket factory of the sockets transport.</summary>
     private readonly RelayOptions _relay;
+
+    /// <summary>The epoll transport when the config chose it at start; null: the sockets transport.</summary>
+    private EpollTransport? _epoll;
+
+    /// <summary>Set: this transport whatever the config says (the integration suite runs on each).</summary>
+    private readonly TransportKind? _transportOverride;
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
@@ -52,8 +60,10 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
     /// (engines run in-process by tests) only the configured limit applies.
     /// </param>
     /// <param name="spares">Descriptors to give up when an accept finds none left (the engine disposes them).</param>
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null)
+    /// <param name="transport">Overrides <c>[global] transport</c> (tests run the same suite on each transport).</param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null)
     {
+        _transportOverride = transport;
         _logger = loggerFactory.CreateLogger("L4Balancer.Engine");
         _timeProvider = timeProvider;
         _random = random;
@@ -164,6 +174,11 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
             }
 
             var snapshot = SnapshotBuilder.Build(config, start.Generation, State, _random);
+            if ((_transportOverride ?? config.Global.Transport) == TransportKind.Epoll)
+            {
+                _epoll = new EpollTransport(config.Global.Threads > 0 ? config.Global.Threads : Environment.ProcessorCount, _relay.PauseThreshold, _timeProvider);
+            }
+
             var bound = await BindAllAsync(config.Listeners, config.Global.Backlog, start.Adopted).ConfigureAwait(false);
             State.Commit(snapshot);
 
@@ -521,18 +536,20 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
             foreach (var listener in listeners)
             {
                 _listeners[listener.Name] = listener;
-                listener.Start();
+                listener.Start(_epoll is { } epoll ? l => epoll.Attach(l, OnAccepted) : null);
             }
         }
     }
 
-    private void OnAccepted(Socket socket, Listener listener)
+    private void OnAccepted(Socket socket, Listener listener) => OnAccepted(new SocketClientConnection(socket, _relay), listener);
+
+    private void OnAccepted(IClientConnection client, Listener listener)
     {
         var snapshot = Current;
         if (!snapshot.Listeners.TryGetValue(listener.Name, out var route))
         {
             // Cannot happen while reloads stop removed listeners before the swap; kept as a guard.
-            socket.Dispose();
+            client.Dispose();
             return;
         }
 
@@ -540,7 +557,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
         // backend connect), a few microseconds of non-blocking work. Queueing it to the thread pool
         // instead cost a thread hand-off per connection: 328–471 against 229–299 µs of CPU per
         // connection at 2000 new connections/s (three alternating pairs, bench/README.md "levers").
-        var session = new ConnectionFlow(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, new SocketClientConnection(socket, _relay));
+        var session = new ConnectionFlow(Interlocked.Increment(ref _nextSessionId), _context, snapshot, route, client);
 
         // RunAsync registers the session before its first wait, so a reload that has just stopped this
         // listener finds every connection it accepted, to drain it.
@@ -693,5 +710,8 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
         Connections.AbortAll(CloseReason.Drained);
         Connections.Dispose();
         Metrics.Dispose();
+
+        // Last: closing connections and listeners posts work to its loops.
+        _epoll?.Dispose();
     }
 }

@@ -33,7 +33,7 @@ internal sealed class BalancerHarness : IAsyncDisposable
     {
         var logs = new CapturingLoggerProvider();
         var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        var engine = new BalancerEngine(loggerFactory, timeProvider ?? TimeProvider.System, relay, new Random(42), idleScanInterval);
+        var engine = new BalancerEngine(loggerFactory, timeProvider ?? TimeProvider.System, relay, new Random(42), idleScanInterval, transport: TestTransport.Forced);
         await engine.StartAsync(config);
         return new BalancerHarness(engine, logs, loggerFactory);
     }

@@ -38,7 +38,7 @@ public class BandwidthTests
         return watch.Elapsed;
     }
 
-    [Fact]
+    [SocketsTransportFact("bandwidth limits are not implemented on the splice relay yet (the config refuses them with transport = \"epoll\")")]
     public async Task A_tenant_limited_to_1_MB_per_second_moves_3_MB_in_about_3_s_and_an_unlimited_tenant_is_not_slowed()
     {
         await using var slowBackend = TestBackend.Echo();
@@ -71,7 +71,7 @@ public class BandwidthTests
         Assert.Equal((3 * MB, 3 * MB), (counters.BytesClientToBackend, counters.BytesBackendToClient));
     }
 
-    [Fact]
+    [SocketsTransportFact("bandwidth limits are not implemented on the splice relay yet (the config refuses them with transport = \"epoll\")")]
     public async Task Connections_of_one_tenant_share_its_bandwidth_and_none_is_served_first()
     {
         // Each connection downloads 1 MB; the tenant's 1 MB/s is shared by all three. Shared fairly,
@@ -106,7 +106,7 @@ public class BandwidthTests
         await Slots.AssertAllReleasedAsync(balancer);
     }
 
-    [Fact]
+    [SocketsTransportFact("bandwidth limits are not implemented on the splice relay yet (the config refuses them with transport = \"epoll\")")]
     public async Task A_session_waiting_for_bandwidth_is_closed_at_once_by_a_drain()
     {
         // 1000 B/s: a 1 MB download would take over 16 minutes; the drain must not wait for its turn.

@@ -14,7 +14,7 @@ namespace L4Balancer.IntegrationTests.Proxy;
 /// </summary>
 public class BackendSocketFailureTests
 {
-    [Fact]
+    [SocketsTransportFact("the failure is injected through RelayOptions.BackendSocketFactory, a seam of the sockets transport")]
     public async Task Socket_creation_failure_gives_the_backend_slot_back_and_is_counted_as_global_limit()
     {
         const int Failures = 5;

@@ -28,7 +28,7 @@ public class BalancerExampleTests
         string[] keys =
         [
             "max_connections", "max_connections_per_ip", "max_pending_handshakes", "max_pending_handshakes_per_ip", "connect_timeout", "idle_timeout", "client_hello_timeout",
-            "drain_timeout", "backlog", "access_log", "deny", "listen", "token", "name", "bind", "route", "tenant", "sni", "allow",
+            "drain_timeout", "backlog", "access_log", "transport", "threads", "deny", "listen", "token", "name", "bind", "route", "tenant", "sni", "allow",
             "connection_rate", "connection_burst", "bandwidth", "proxy_protocol", "balance", "retries", "interval",
             "timeout", "rise", "fall", "address", "weight",
         ];

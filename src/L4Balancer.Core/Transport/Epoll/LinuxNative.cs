@@ -20,6 +20,16 @@ internal static unsafe partial class LinuxNative
     public const int ECONNRESET = 104;
     public const int ENOBUFS = 105;
     public const int EINPROGRESS = 115;
+    public const int ECONNABORTED = 103;
+    public const int ETIMEDOUT = 110;
+    public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
+    public const int ENETUNREACH = 101;
+
+    public const int AfInet = 2;
+    public const int AfInet6 = 10;
+    public const int SockStream = 1;
+    public const nuint FionRead = 0x541B;
 
     public const int OCloexec = 0x80000;
     public const int ONonblock = 0x800;
@@ -84,6 +94,21 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "splice", SetLastError = true)]
     public static partial nint Splice(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nint length, uint flags);
 
+    [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Libc, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, int length);
+
+    [LibraryImport(Libc, EntryPoint = "accept4", SetLastError = true)]
+    public static partial int Accept4(int fd, byte* address, int* length, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSockName(int fd, byte* address, int* length);
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, int* value);
+
     [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
 
@@ -95,6 +120,21 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initial, int flags);
+
+    /// <summary>The name .NET's <c>SocketError</c> gives an errno, for log lines that read the same on both transports.</summary>
+    public static string ErrorName(int errno) => errno switch
+    {
+        ECONNREFUSED => "ConnectionRefused",
+        ETIMEDOUT => "TimedOut",
+        EHOSTUNREACH => "HostUnreachable",
+        ENETUNREACH => "NetworkUnreachable",
+        ECONNRESET => "ConnectionReset",
+        ECONNABORTED => "ConnectionAborted",
+        EPIPE => "Shutdown",
+        EMFILE or ENFILE => "TooManyOpenSockets",
+        ENOBUFS => "NoBufferSpaceAvailable",
+        _ => $"errno {errno}",
+    };
 
     /// <summary>errno of the last call made with <c>SetLastError</c> on this thread.</summary>
     public static int Errno => Marshal.GetLastPInvokeError();

@@ -105,23 +105,21 @@ internal sealed unsafe class SplicePump
 
     internal void OnLegEvents(SpliceLeg leg, EpollEvents events)
     {
-        if (_closed)
+        if (_closed || (_toBackend.Finished && _toClient.Finished))
         {
+            // Both ways are done: a reset now (a peer answering a late TLS close_notify with RST) changes
+            // nothing, as on the sockets transport, whose loops have ended by then.
             return;
         }
 
-        if ((events & EpollEvents.Error) != 0 && LinuxNative.PendingError(leg.Fd) != 0)
-        {
-            Fail(leg.Side);
-            return;
-        }
-
-        if ((events & (EpollEvents.In | EpollEvents.ReadHangup | EpollEvents.Hangup)) != 0)
+        // An error is not acted on here: the next splice on the leg reports it (ECONNRESET, EPIPE) if
+        // the leg is still read or written, and a leg that is done with both ways is left to close.
+        if ((events & (EpollEvents.In | EpollEvents.ReadHangup | EpollEvents.Hangup | EpollEvents.Error)) != 0)
         {
             leg.Readable = true;
         }
 
-        if ((events & (EpollEvents.Out | EpollEvents.Hangup)) != 0)
+        if ((events & (EpollEvents.Out | EpollEvents.Hangup | EpollEvents.Error)) != 0)
         {
             leg.Writable = true;
         }

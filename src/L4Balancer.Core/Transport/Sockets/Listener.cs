@@ -22,6 +22,7 @@ internal sealed class Listener : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly AcceptFailures _acceptFailures;
     private Task _acceptLoop = Task.CompletedTask;
+    private IAsyncDisposable? _external;
     private bool _started;
 
     private Listener(ListenerConfig config, Socket socket, Action<Socket, Listener> onAccepted, Action onOutOfDescriptors, ILogger logger, TimeProvider timeProvider)
@@ -88,7 +89,8 @@ internal sealed class Listener : IAsyncDisposable
         return new Listener(config, socket, onAccepted, onOutOfDescriptors, logger, timeProvider) { Adopted = true };
     }
 
-    public void Start()
+    /// <summary>Starts accepting on .NET's sockets, or, with <paramref name="acceptWith"/>, through another transport's loops on this same socket (the epoll transport).</summary>
+    public void Start(Func<Listener, IAsyncDisposable>? acceptWith = null)
     {
         if (Adopted)
         {
@@ -100,7 +102,48 @@ internal sealed class Listener : IAsyncDisposable
         }
 
         _started = true;
-        _acceptLoop = AcceptLoopAsync();
+        if (acceptWith is null)
+        {
+            _acceptLoop = AcceptLoopAsync();
+        }
+        else
+        {
+            _external = acceptWith(this);
+        }
+    }
+
+    /// <summary>An accept by another transport failed: the same pause, throttled log and descriptor release as this loop's own.</summary>
+    public void ReportAcceptFailure(string error, bool outOfDescriptors)
+    {
+        if (outOfDescriptors)
+        {
+            _onOutOfDescriptors();
+        }
+
+        lock (_acceptFailures)
+        {
+            if (_acceptFailures.Failed() is > 0 and var count)
+            {
+                ListenerLog.AcceptFailed(_logger, Name, error, count, AcceptFailures.Pause.TotalMilliseconds);
+            }
+        }
+    }
+
+    /// <summary>Another transport accepted a connection: ends a failure episode, if one was logged.</summary>
+    public void ReportAccepted()
+    {
+        if (!_acceptFailures.Failing)
+        {
+            return;
+        }
+
+        lock (_acceptFailures)
+        {
+            if (_acceptFailures.Failing)
+            {
+                ListenerLog.AcceptRecovered(_logger, Name, _acceptFailures.Recovered());
+            }
+        }
     }
 
     private async Task AcceptLoopAsync()
@@ -135,7 +178,7 @@ internal sealed class Listener : IAsyncDisposable
 
                 if (_acceptFailures.Failed() is > 0 and var count)
                 {
-                    ListenerLog.AcceptFailed(_logger, Name, ex.SocketErrorCode, count, AcceptFailures.Pause.TotalMilliseconds);
+                    ListenerLog.AcceptFailed(_logger, Name, ex.SocketErrorCode.ToString(), count, AcceptFailures.Pause.TotalMilliseconds);
                 }
 
                 try
@@ -172,6 +215,11 @@ internal sealed class Listener : IAsyncDisposable
         }
 
         _stopping.Cancel();
+        if (_external is { } external)
+        {
+            await external.DisposeAsync().ConfigureAwait(false); // off the loops before the socket closes
+        }
+
         SharedSocket.Close(_socket);
         await _acceptLoop.ConfigureAwait(false);
         _stopping.Dispose();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Transport.Sockets;
@@ -16,7 +15,7 @@ internal static partial class ListenerLog
     public static partial void ListenerStopped(ILogger logger, string listener);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "listener {Listener}: accept failed ({Error}) {Count} times since the last report; retrying every {PauseMs} ms")]
-    public static partial void AcceptFailed(ILogger logger, string listener, SocketError error, int count, double pauseMs);
+    public static partial void AcceptFailed(ILogger logger, string listener, string error, int count, double pauseMs);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "listener {Listener}: accepting again after {Count} failed accepts")]
     public static partial void AcceptRecovered(ILogger logger, string listener, int count);

@@ -1,0 +1,100 @@
+using System.Net;
+using L4Balancer.Core.Net;
+
+namespace L4Balancer.Core.Transport.Epoll;
+
+/// <summary>
+/// Accepts on one listening socket for one loop. Every loop registers the same socket with
+/// <c>EPOLLEXCLUSIVE</c> (level-triggered), so a new connection wakes one loop, not all; a turn accepts
+/// at most <see cref="AcceptBudget"/> connections (HAProxy's <c>tune.maxaccept</c>), so established
+/// connections are served between bursts of new ones. Out of descriptors, accepting pauses for
+/// <see cref="AcceptFailures.Pause"/> instead of spinning on a socket that stays readable.
+/// </summary>
+internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Action<IClientConnection> onAccepted, Action onOutOfDescriptors, Action<int> onFailed) : IEpollHandler
+{
+    public const int AcceptBudget = 64;
+    private const EpollEvents Interest = EpollEvents.In | EpollEvents.Exclusive;
+
+    private LoopTimer? _resume;
+    private long _token = -1;
+    private bool _stopped;
+
+    /// <summary>Loop thread only.</summary>
+    public bool Start()
+    {
+        _token = loop.Register(listenFd, Interest, this);
+        return _token >= 0;
+    }
+
+    /// <summary>Loop thread only; the listening socket itself is the listener's to close.</summary>
+    public void Stop()
+    {
+        _stopped = true;
+        if (_resume is { } resume)
+        {
+            loop.Cancel(resume);
+        }
+
+        if (_token >= 0)
+        {
+            loop.Unregister(listenFd, _token);
+            _token = -1;
+        }
+    }
+
+    public void OnEvents(EpollEvents events)
+    {
+        var address = stackalloc byte[SocketAddress.MaxSize];
+        for (var i = 0; i < AcceptBudget && !_stopped; i++)
+        {
+            var length = SocketAddress.MaxSize;
+            var fd = LinuxNative.Accept4(listenFd, address, &length, LinuxNative.SockNonblock | LinuxNative.SockCloexec);
+            if (fd < 0)
+            {
+                var errno = LinuxNative.Errno;
+                if (errno is LinuxNative.EAGAIN or LinuxNative.EINTR)
+                {
+                    return;
+                }
+
+                if (errno is LinuxNative.ECONNABORTED)
+                {
+                    continue; // the client gave up before we accepted
+                }
+
+                if (errno is LinuxNative.EMFILE or LinuxNative.ENFILE or LinuxNative.ENOBUFS)
+                {
+                    onOutOfDescriptors();
+                }
+
+                onFailed(errno);
+                Pause();
+                return;
+            }
+
+            // TCP_NODELAY is inherited from the listening socket (set at bind).
+            var remote = SocketAddress.Read(new ReadOnlySpan<byte>(address, length));
+            onAccepted(new EpollConnection(loop, pipes, fd, remote));
+        }
+    }
+
+    private void Pause()
+    {
+        if (_token >= 0)
+        {
+            loop.Unregister(listenFd, _token);
+            _token = -1;
+        }
+
+        _resume ??= new LoopTimer(static s => ((EpollAcceptor)s!).Resume(), this);
+        loop.Arm(_resume, AcceptFailures.Pause);
+    }
+
+    private void Resume()
+    {
+        if (!_stopped && _token < 0)
+        {
+            _token = loop.Register(listenFd, Interest, this);
+        }
+    }
+}

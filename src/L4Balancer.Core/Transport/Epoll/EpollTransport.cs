@@ -1,0 +1,114 @@
+using L4Balancer.Core.Transport.Sockets;
+
+namespace L4Balancer.Core.Transport.Epoll;
+
+/// <summary>
+/// The Linux-native transport: <see cref="Threads"/> event loops, each with its own epoll instance, all
+/// accepting on every listener's socket (<c>EPOLLEXCLUSIVE</c>), and a shared <see cref="PipePool"/> for the
+/// splice relays. The listening sockets stay the <see cref="Listener"/>s' .NET sockets, so binding,
+/// adoption and the upgrade handover are the same as on the sockets transport.
+/// </summary>
+internal sealed class EpollTransport : IDisposable
+{
+    private readonly EpollLoop[] _loops;
+    private readonly PipePool _pipes;
+
+    public EpollTransport(int threads, int pipeSize, TimeProvider time)
+    {
+        _pipes = new PipePool(pipeSize, maxPooled: 1024, maxOpen: int.MaxValue);
+        _loops = new EpollLoop[Math.Max(1, threads)];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = new EpollLoop($"l4b-epoll-{i}", time);
+        }
+    }
+
+    public int Threads => _loops.Length;
+
+    public PipePool Pipes => _pipes;
+
+    /// <summary>True where epoll, eventfd, pipes and splice all work (Linux); probed once.</summary>
+    public static bool IsSupported => Probe.Value;
+
+    private static readonly Lazy<bool> Probe = new(static () =>
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            using var loop = new EpollLoop("l4b-epoll-probe", TimeProvider.System);
+            using var pipes = new PipePool(4096, maxPooled: 1, maxOpen: 1);
+            return pipes.Rent() is { } pipe && Returned(pipes, pipe);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
+
+    private static bool Returned(PipePool pool, KernelPipe pipe)
+    {
+        pool.Return(pipe);
+        return true;
+    }
+
+    /// <summary>Makes every loop accept on <paramref name="listener"/>'s socket; disposing the result stops them (before the socket closes).</summary>
+    public IAsyncDisposable Attach(Listener listener, Action<IClientConnection, Listener> onAccepted)
+    {
+        listener.Socket.Blocking = false;
+        var fd = (int)listener.Socket.Handle;
+        var acceptors = new EpollAcceptor[_loops.Length];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            var loop = _loops[i];
+            acceptors[i] = new EpollAcceptor(
+                loop,
+                _pipes,
+                fd,
+                connection =>
+                {
+                    listener.ReportAccepted();
+                    onAccepted(connection, listener);
+                },
+                () => { },
+                errno => listener.ReportAcceptFailure(LinuxNative.ErrorName(errno), errno is LinuxNative.EMFILE or LinuxNative.ENFILE));
+            loop.Post(static s => ((EpollAcceptor)s!).Start(), acceptors[i]);
+        }
+
+        return new Attachment(_loops, acceptors);
+    }
+
+    public void Dispose()
+    {
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+
+        _pipes.Dispose();
+    }
+
+    private sealed class Attachment(EpollLoop[] loops, EpollAcceptor[] acceptors) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            var stopped = new Task[loops.Length];
+            for (var i = 0; i < loops.Length; i++)
+            {
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                loops[i].Post(static s =>
+                {
+                    var (acceptor, done) = ((EpollAcceptor, TaskCompletionSource))s!;
+                    acceptor.Stop();
+                    done.SetResult();
+                }, (acceptors[i], done));
+                stopped[i] = done.Task;
+            }
+
+            await Task.WhenAll(stopped).ConfigureAwait(false);
+        }
+    }
+}
