@@ -46,6 +46,7 @@ L4B_LOG=${L4B_LOG:-/dev/null}          # where L4Balancer's console (access) log
 # HAProxy and nginx run without per-connection logging here; so does L4Balancer unless this is true
 # (its access log costs 3-13 % of the CPU per connection under the close load, bench/README.md).
 L4B_ACCESS_LOG=${L4B_ACCESS_LOG:-false}
+L4B_TRANSPORT=${L4B_TRANSPORT:-auto}     # [global] transport of L4Balancer: auto, sockets or epoll
 LOADTEST=${LOADTEST:-dotnet run -c Release --project bench/L4Balancer.LoadTest --}
 LOADTEST_DIR=${LOADTEST_DIR:-bench/L4Balancer.LoadTest}
 NGINX_STREAM_MODULE=${NGINX_STREAM_MODULE:-/usr/lib/nginx/modules/ngx_stream_module.so}
@@ -278,6 +279,7 @@ connect_timeout = "5s"
 idle_timeout = "30m"
 drain_timeout = "0s"
 access_log = $L4B_ACCESS_LOG
+transport = "$L4B_TRANSPORT"
 
 [[listener]]
 name = "http"
@@ -619,6 +621,7 @@ while IFS= read -r v; do env_cmd+="$v "; done < <(env | grep -E '^(DOTNET|COMPlu
   grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_ASPNET_CERTIFICATE|SKIP_FIRST_TIME_EXPERIENCE|ROOT|HOST_PATH|INSTALL_DIR|ADD_GLOBAL_TOOLS_TO_PATH)' | sort || true)
 [[ $L4B_LOG == /dev/null ]] || env_cmd+="L4B_LOG=$L4B_LOG "
 [[ $L4B_ACCESS_LOG == false ]] || env_cmd+="L4B_ACCESS_LOG=$L4B_ACCESS_LOG "
+[[ $L4B_TRANSPORT == auto ]] || env_cmd+="L4B_TRANSPORT=$L4B_TRANSPORT "
 
 report() {
   echo "## compare.sh: direct vs L4Balancer vs HAProxy vs nginx stream"
@@ -628,7 +631,7 @@ report() {
   echo "- versions: HAProxy $v_haproxy, nginx $v_nginx, wrk $v_wrk, iperf3 $v_iperf, .NET SDK $v_sdk (runtime $v_runtime), l4balancer $v_l4b at $git_rev$git_dirty"
   echo "- command: \`$env_cmd$INVOKED\`"
   echo "- load generator, backends and proxy all share the same $NPROC CPUs; ↑ = higher is better, ↓ = lower is better"
-  echo "- HAProxy: nbthread $NPROC, leastconn; nginx: worker_processes auto, least_conn; L4Balancer: least_connections; L4Balancer access_log = $L4B_ACCESS_LOG (console to $L4B_LOG); HAProxy and nginx without per-connection logging"
+  echo "- HAProxy: nbthread $NPROC, leastconn; nginx: worker_processes auto, least_conn; L4Balancer: least_connections, transport $L4B_TRANSPORT; L4Balancer access_log = $L4B_ACCESS_LOG (console to $L4B_LOG); HAProxy and nginx without per-connection logging"
   echo
   echo "| metric | direct | l4balancer | haproxy | nginx | l4b/haproxy | l4b/direct |"
   echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -25,6 +25,9 @@ internal sealed unsafe class SplicePump
     private readonly SpliceDirection _toBackend;
     private readonly SpliceDirection _toClient;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromMilliseconds(100);
+
+    private LoopTimer? _retry;
     private bool _closed;
 
     public SplicePump(EpollLoop loop, PipePool pipes, IRelayOwner owner, int clientFd, int backendFd)
@@ -79,6 +82,11 @@ internal sealed unsafe class SplicePump
         }
 
         _closed = true;
+        if (_retry is { } retry)
+        {
+            _loop.Cancel(retry);
+        }
+
         foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
         {
             if (leg.Token >= 0)
@@ -129,6 +137,11 @@ internal sealed unsafe class SplicePump
 
     private void Pump()
     {
+        if (_closed)
+        {
+            return;
+        }
+
         // Each direction until it can go no further; a direction's progress can unblock the other
         // only through new events, so one pass each is enough.
         if (!Move(_toBackend) || !Move(_toClient))
@@ -174,7 +187,10 @@ internal sealed unsafe class SplicePump
                 var pipe = d.Pipe ??= _pipes.Rent();
                 if (pipe is null)
                 {
-                    // No pipe to be had (descriptors): leave the bytes in the socket and try again at the next event.
+                    // No pipe to be had (out of descriptors): the bytes stay in the socket, and with
+                    // edge triggering no new event may come for them, so try again after a pause.
+                    _retry ??= new LoopTimer(static s => ((SplicePump)s!).Pump(), this);
+                    _loop.Arm(_retry, RetryAfter);
                     return true;
                 }
 
