@@ -10,6 +10,18 @@ internal sealed class SpliceDirection(SpliceLeg source, SpliceLeg sink)
     /// <summary>Taken when bytes arrive, given back once it is empty again.</summary>
     public KernelPipe? Pipe { get; set; }
 
+    /// <summary>The copy buffer while the direction has only seen small reads; taken when bytes arrive, given back when empty.</summary>
+    public byte[]? Buffer { get; set; }
+
+    /// <summary>Bytes of <see cref="Buffer"/> sent so far.</summary>
+    public int BufferStart { get; set; }
+
+    /// <summary>Bytes of <see cref="Buffer"/> received so far.</summary>
+    public int BufferEnd { get; set; }
+
+    /// <summary>A read once filled the buffer: this direction carries bulk and splices from then on.</summary>
+    public bool Spliced { get; set; }
+
     /// <summary>Bytes to send before the first spliced byte (the PROXY header's successor: the peeked ClientHello).</summary>
     public ReadOnlyMemory<byte> Prelude { get; set; }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace L4Balancer.Core.Transport.Epoll;
 
 /// <summary>
@@ -26,6 +28,9 @@ internal sealed unsafe class SplicePump
     private readonly SpliceDirection _toClient;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static readonly TimeSpan RetryAfter = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The copy buffer of a direction that has only seen small reads (HAProxy's bufsize is 16 KiB too).</summary>
+    private const int CopyBufferSize = 16 * 1024;
 
     private LoopTimer? _retry;
     private bool _closed;
@@ -108,6 +113,8 @@ internal sealed unsafe class SplicePump
 
         ReturnPipe(_toBackend, force: true);
         ReturnPipe(_toClient, force: true);
+        DropBuffer(_toBackend);
+        DropBuffer(_toClient);
         _completion.TrySetResult();
     }
 
@@ -184,76 +191,38 @@ internal sealed unsafe class SplicePump
 
             if (!d.SourceEnded && d.Source.Readable)
             {
-                var pipe = d.Pipe ??= _pipes.Rent();
-                if (pipe is null)
+                // HAProxy's splice-auto rule: small messages go through a pooled buffer (recv + send
+                // costs less than pipe + splice + splice); once a read fills the buffer the direction
+                // carries bulk and switches to splice for good. Splicing starts only once the buffer
+                // is empty, so bytes keep their order.
+                var read = d.Spliced && d.Buffer is null ? ReadIntoPipe(d) : d.Spliced ? Step.Blocked : ReadIntoBuffer(d);
+                if (read == Step.Failed)
                 {
-                    // No pipe to be had (out of descriptors): the bytes stay in the socket, and with
-                    // edge triggering no new event may come for them, so try again after a pause.
-                    _retry ??= new LoopTimer(static s => ((SplicePump)s!).Pump(), this);
-                    _loop.Arm(_retry, RetryAfter);
-                    return true;
-                }
-
-                var room = pipe.Capacity - pipe.Buffered;
-                if (room > 0)
-                {
-                    var n = LinuxNative.Splice(d.Source.Fd, null, pipe.WriteFd, null, room, SpliceFlags);
-                    if (n > 0)
-                    {
-                        pipe.Buffered += (int)n;
-                        Interlocked.Add(ref d.Bytes, n);
-                        _owner.OnActivity();
-                        progress = true;
-                    }
-                    else if (n == 0)
-                    {
-                        if (WasReset(d.Source))
-                        {
-                            Fail(d.Source.Side);
-                            return false;
-                        }
-
-                        d.SourceEnded = true;
-                        progress = true;
-                    }
-                    else if (LinuxNative.Errno is LinuxNative.EAGAIN)
-                    {
-                        d.Source.Readable = false;
-                    }
-                    else
-                    {
-                        Fail(d.Source.Side);
-                        return false;
-                    }
-                }
-            }
-
-            if (d.Pipe is { Buffered: > 0 } full && d.Sink.Writable)
-            {
-                var n = LinuxNative.Splice(full.ReadFd, null, d.Sink.Fd, null, full.Buffered, SpliceFlags);
-                if (n > 0)
-                {
-                    full.Buffered -= (int)n;
-                    _owner.OnActivity();
-                    progress = true;
-                }
-                else if (LinuxNative.Errno is LinuxNative.EAGAIN)
-                {
-                    d.Sink.Writable = false;
-                }
-                else
-                {
-                    Fail(d.Sink.Side);
                     return false;
                 }
+
+                progress |= read == Step.Progress;
             }
 
-            if (d.Pipe is { Buffered: 0 } && (d.SourceEnded || !d.Source.Readable))
+            if (d.Sink.Writable)
             {
-                ReturnPipe(d, force: false);
+                var write = d.Buffer is not null ? WriteFromBuffer(d) : d.Pipe is { Buffered: > 0 } ? WriteFromPipe(d) : Step.Blocked;
+                if (write == Step.Failed)
+                {
+                    return false;
+                }
+
+                progress |= write == Step.Progress;
             }
 
-            if (d.SourceEnded && d.Pipe is null && d.Prelude.IsEmpty)
+            if (d.SourceEnded || !d.Source.Readable)
+            {
+                // Nothing more to read for now: an idle direction holds no pipe and no buffer.
+                ReturnPipe(d, force: false);
+                ReturnBuffer(d);
+            }
+
+            if (d.SourceEnded && d.Pipe is null && d.Buffer is null && d.Prelude.IsEmpty)
             {
                 // Everything the source sent has gone on: pass its FIN on; the other direction keeps flowing.
                 d.Sink.SendShutDown = true;
@@ -269,6 +238,182 @@ internal sealed unsafe class SplicePump
         }
 
         return true;
+    }
+
+    private Step ReadIntoPipe(SpliceDirection d)
+    {
+        var pipe = d.Pipe ??= _pipes.Rent();
+        if (pipe is null)
+        {
+            // No pipe to be had (out of descriptors): the bytes stay in the socket, and with edge
+            // triggering no new event may come for them, so try again after a pause.
+            _retry ??= new LoopTimer(static s => ((SplicePump)s!).Pump(), this);
+            _loop.Arm(_retry, RetryAfter);
+            return Step.Blocked;
+        }
+
+        var room = pipe.Capacity - pipe.Buffered;
+        if (room <= 0)
+        {
+            return Step.Blocked; // full: the sink must take bytes first (backpressure)
+        }
+
+        var n = LinuxNative.Splice(d.Source.Fd, null, pipe.WriteFd, null, room, SpliceFlags);
+        if (n > 0)
+        {
+            pipe.Buffered += (int)n;
+            Read(d, n);
+            return Step.Progress;
+        }
+
+        return n == 0 ? Ended(d) : ReadFailed(d);
+    }
+
+    private Step ReadIntoBuffer(SpliceDirection d)
+    {
+        var buffer = d.Buffer ??= ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var room = buffer.Length - d.BufferEnd;
+        if (room <= 0)
+        {
+            return Step.Blocked;
+        }
+
+        nint n;
+        fixed (byte* start = &buffer[d.BufferEnd])
+        {
+            n = LinuxNative.Recv(d.Source.Fd, start, room, LinuxNative.MsgDontWait);
+        }
+
+        if (n > 0)
+        {
+            d.BufferEnd += (int)n;
+            Read(d, n);
+            if (n == room)
+            {
+                d.Spliced = true; // a read filled the buffer: bulk from here on
+            }
+
+            return Step.Progress;
+        }
+
+        return n == 0 ? Ended(d) : ReadFailed(d);
+    }
+
+    private Step WriteFromBuffer(SpliceDirection d)
+    {
+        var buffer = d.Buffer!;
+        var length = d.BufferEnd - d.BufferStart;
+        if (length == 0)
+        {
+            return Step.Blocked;
+        }
+
+        nint n;
+        fixed (byte* start = &buffer[d.BufferStart])
+        {
+            n = LinuxNative.Send(d.Sink.Fd, start, length, LinuxNative.MsgNoSignal | LinuxNative.MsgDontWait);
+        }
+
+        if (n > 0)
+        {
+            d.BufferStart += (int)n;
+            if (d.BufferStart == d.BufferEnd)
+            {
+                d.BufferStart = d.BufferEnd = 0;
+                if (d.Spliced)
+                {
+                    ReturnBuffer(d); // drained: the pipe takes over
+                }
+            }
+
+            _owner.OnActivity();
+            return Step.Progress;
+        }
+
+        return WriteFailed(d);
+    }
+
+    private Step WriteFromPipe(SpliceDirection d)
+    {
+        var pipe = d.Pipe!;
+        var n = LinuxNative.Splice(pipe.ReadFd, null, d.Sink.Fd, null, pipe.Buffered, SpliceFlags);
+        if (n > 0)
+        {
+            pipe.Buffered -= (int)n;
+            _owner.OnActivity();
+            return Step.Progress;
+        }
+
+        return WriteFailed(d);
+    }
+
+    private void Read(SpliceDirection d, nint n)
+    {
+        Interlocked.Add(ref d.Bytes, n);
+        _owner.OnActivity();
+    }
+
+    private Step Ended(SpliceDirection d)
+    {
+        if (WasReset(d.Source))
+        {
+            Fail(d.Source.Side);
+            return Step.Failed;
+        }
+
+        d.SourceEnded = true;
+        return Step.Progress;
+    }
+
+    private Step ReadFailed(SpliceDirection d)
+    {
+        if (LinuxNative.Errno is LinuxNative.EAGAIN)
+        {
+            d.Source.Readable = false;
+            return Step.Blocked;
+        }
+
+        Fail(d.Source.Side);
+        return Step.Failed;
+    }
+
+    private Step WriteFailed(SpliceDirection d)
+    {
+        if (LinuxNative.Errno is LinuxNative.EAGAIN)
+        {
+            d.Sink.Writable = false;
+            return Step.Blocked;
+        }
+
+        Fail(d.Sink.Side);
+        return Step.Failed;
+    }
+
+    private static void ReturnBuffer(SpliceDirection d)
+    {
+        if (d.Buffer is { } buffer && d.BufferStart == d.BufferEnd)
+        {
+            d.Buffer = null;
+            d.BufferStart = d.BufferEnd = 0;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>At close: the buffer goes back whatever it held (those bytes die with the connection).</summary>
+    private static void DropBuffer(SpliceDirection d)
+    {
+        if (d.Buffer is { } buffer)
+        {
+            d.Buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private enum Step
+    {
+        Blocked,
+        Progress,
+        Failed,
     }
 
     /// <returns>Bytes sent, 0 when the sink is full, -1 when it failed.</returns>
