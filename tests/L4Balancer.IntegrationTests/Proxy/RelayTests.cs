@@ -37,6 +37,36 @@ public class RelayTests
     }
 
     [Fact]
+    public async Task Two_hundred_parallel_transfers_of_1_B_to_20_MiB_come_back_intact()
+    {
+        await using var backend = TestBackend.Echo();
+        await using var balancer = await BalancerHarness.StartAsync(TestConfigs.PortRouted(backend));
+        var deadline = Deadline.After(TimeSpan.FromSeconds(180));
+
+        // Log-uniform sizes: every order of magnitude from one byte to 20 MiB is represented (about 250 MB in all).
+        var random = new Random(14);
+        var sizes = Enumerable.Range(0, 200).Select(_ => (int)Math.Round(Math.Exp(random.NextDouble() * Math.Log(20 * 1024 * 1024)))).ToArray();
+
+        await Task.WhenAll(sizes.Select(async size =>
+        {
+            var payload = RandomNumberGenerator.GetBytes(size);
+            using var client = await balancer.ConnectAsync();
+            var send = Task.Run(async () =>
+            {
+                await client.SendAllAsync(payload, deadline);
+                client.Shutdown(SocketShutdown.Send);
+            });
+            var received = await client.ReadToEndAsync(deadline);
+            await send;
+            Assert.Equal(size, received.Length);
+            Assert.Equal(SHA256.HashData(payload), SHA256.HashData(received));
+        }));
+
+        await Deadline.UntilAsync(() => balancer.Engine.Connections.Count == 0, because: "every session to finish");
+        Assert.Equal(200, balancer.AccessLog.Count(r => r.Contains("end=closed", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Half_close_delivers_request_then_whole_answer_then_eof()
     {
         // A backend that answers only after it has read the whole request (EOF).

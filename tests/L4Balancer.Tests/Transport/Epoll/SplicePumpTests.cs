@@ -61,6 +61,30 @@ public sealed class SplicePumpTests : IDisposable
     }
 
     [LinuxFact]
+    public async Task A_client_reset_is_reported_as_a_client_failure_and_the_backend_gets_a_reset()
+    {
+        await using var rig = await Rig.StartAsync(this);
+        await rig.AppClient.SendAsync("partial request"u8.ToArray());
+        rig.AppClient.LingerState = new LingerOption(true, 0);
+        rig.AppClient.Close();
+
+        var side = await rig.Owner.Failed.Task.WaitAsync(Deadline);
+        Assert.Equal(RelaySide.Client, side);
+        await rig.Pump.Completion.WaitAsync(Deadline);
+
+        var error = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            var buffer = new byte[64];
+            while (await rig.AppBackend.ReceiveAsync(buffer) > 0)
+            {
+            }
+
+            throw new SocketException((int)SocketError.Success); // a clean end where a reset belonged
+        });
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+    }
+
+    [LinuxFact]
     public async Task A_backend_that_stops_reading_stops_the_pump_reading_and_nothing_is_lost_when_it_resumes()
     {
         await using var rig = await Rig.StartAsync(this);
