@@ -209,17 +209,28 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
     }
 
-    private unsafe void TryWaitForBytes(TaskCompletionSource<int> result)
+    /// <summary>A read asked for after an abort or a client reset ends at once, as on a closed or reset socket.</summary>
+    private bool EndedBeforeRead(TaskCompletionSource<int> result)
     {
         if (_closed)
         {
             result.TrySetException(new ObjectDisposedException(nameof(EpollConnection)));
-            return;
+            return true;
         }
 
         if (_clientError != 0)
         {
             result.TrySetException(new PeerFailedException(LinuxNative.ErrorName(_clientError)));
+            return true;
+        }
+
+        return false;
+    }
+
+    private unsafe void TryWaitForBytes(TaskCompletionSource<int> result)
+    {
+        if (EndedBeforeRead(result))
+        {
             return;
         }
 
@@ -248,15 +259,8 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
     private unsafe void TryReceive(Memory<byte> destination, TaskCompletionSource<int> result)
     {
-        if (_closed)
+        if (EndedBeforeRead(result))
         {
-            result.TrySetException(new ObjectDisposedException(nameof(EpollConnection)));
-            return;
-        }
-
-        if (_clientError != 0)
-        {
-            result.TrySetException(new PeerFailedException(LinuxNative.ErrorName(_clientError)));
             return;
         }
 
