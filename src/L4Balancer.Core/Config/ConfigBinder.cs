@@ -53,11 +53,6 @@ internal sealed partial class ConfigBinder
         {
             _diagnostics.Add(_transportLine, "transport = \"epoll\" needs Linux (epoll, splice); use \"sockets\" or \"auto\"");
         }
-        else if (global.Transport == TransportKind.Epoll && tenants.FirstOrDefault(t => t.Bandwidth > 0) is { } limited)
-        {
-            // Said at load time rather than found per connection: the splice relay has no token bucket yet.
-            _diagnostics.Add(_transportLine, $"transport = \"epoll\" does not support bandwidth limits yet (tenant \"{limited.Name}\" sets bandwidth); use transport = \"sockets\" or \"auto\"");
-        }
 
         return new BalancerConfig
         {

@@ -3,7 +3,7 @@ namespace L4Balancer.Core.Config;
 /// <summary><c>[global] transport</c>.</summary>
 internal enum TransportKind
 {
-    /// <summary>The sockets transport today; epoll once it covers every feature (see the README).</summary>
+    /// <summary>Epoll where its system calls work (Linux, probed at start), else sockets.</summary>
     Auto,
 
     /// <summary>.NET sockets and pipelines: every byte copied through user space.</summary>

@@ -50,6 +50,16 @@ internal sealed class BandwidthThrottle
     /// Completes when <paramref name="bytes"/> may be sent; synchronously (no allocation) when the
     /// tenant is under its rate. Throws <see cref="OperationCanceledException"/> when the session ends.
     /// </summary>
+    /// <summary>
+    /// Takes <paramref name="bytes"/> tokens now and says how long to wait before sending them (zero: at
+    /// once); for an event loop that arms its own timer instead of awaiting <see cref="WaitAsync"/>.
+    /// </summary>
+    public TimeSpan Reserve(int bytes)
+    {
+        var wait = _bucket.Reserve(bytes, _rate, _time);
+        return wait < MaxDelay ? wait : MaxDelay;
+    }
+
     public ValueTask WaitAsync(int bytes)
     {
         var wait = _bucket.Reserve(bytes, _rate, _time);

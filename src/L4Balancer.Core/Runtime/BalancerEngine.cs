@@ -174,7 +174,12 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
             }
 
             var snapshot = SnapshotBuilder.Build(config, start.Generation, State, _random);
-            if ((_transportOverride ?? config.Global.Transport) == TransportKind.Epoll)
+            if ((_transportOverride ?? config.Global.Transport) switch
+                {
+                    TransportKind.Epoll => true,
+                    TransportKind.Auto => EpollTransport.IsSupported, // the fast one where the system calls work
+                    _ => false,
+                })
             {
                 _epoll = new EpollTransport(config.Global.Threads > 0 ? config.Global.Threads : Environment.ProcessorCount, _relay.PauseThreshold, _timeProvider);
             }

@@ -1,4 +1,5 @@
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Transport.Epoll;
 
 namespace L4Balancer.IntegrationTests.Infrastructure;
 
@@ -14,4 +15,7 @@ internal static class TestTransport
         "sockets" => TransportKind.Sockets,
         _ => null,
     };
+
+    /// <summary>The transport in-process engines use: the forced one, or what <c>auto</c> picks on this machine.</summary>
+    public static TransportKind Effective { get; } = Forced ?? (EpollTransport.IsSupported ? TransportKind.Epoll : TransportKind.Sockets);
 }

@@ -90,7 +90,7 @@ public class RejectedAfterBufferingTests
             // The sockets transport reads the client while it connects (up to the pause threshold); the
             // epoll transport leaves the bytes in the kernel until the backend leg runs.
             await Deadline.UntilAsync(
-                () => balancer.Engine.Connections.Enumerate().Count(s => TestTransport.Forced == TransportKind.Epoll || s.BytesClientToBackend >= 64 * 1024) == 10,
+                () => balancer.Engine.Connections.Enumerate().Count(s => TestTransport.Effective == TransportKind.Epoll || s.BytesClientToBackend >= 64 * 1024) == 10,
                 because: "every session to buffer its client's bytes");
 
             await balancer.Engine.StopAsync().WaitAsync(deadline);

@@ -33,24 +33,4 @@ public class ConfigLoaderTransportTests
     [Fact]
     public void Negative_threads_are_refused() =>
         Assert.Contains(Errors("[global]\nthreads = -1\n"), e => e.Line == 2 && e.Message.Contains("threads", StringComparison.Ordinal));
-
-    [Fact]
-    public void Epoll_with_a_bandwidth_limit_is_refused_on_the_transport_line()
-    {
-        var errors = Errors("""
-            [global]
-            transport = "epoll"
-
-            [[tenant]]
-            name = "slow"
-            bandwidth = "1MB"
-
-            [[tenant.backend]]
-            address = "127.0.0.1:9"
-            """);
-
-        var error = Assert.Single(errors);
-        Assert.Equal(2, error.Line);
-        Assert.Contains("tenant \"slow\" sets bandwidth", error.Message, StringComparison.Ordinal);
-    }
 }

@@ -142,12 +142,6 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
     public Task RunAsync(ReadOnlyMemory<byte> clientPrelude, IDisposable? preludeOwner, BandwidthThrottle? toBackend, BandwidthThrottle? toClient)
     {
-        if (toBackend is not null || toClient is not null)
-        {
-            // The engine does not choose this transport for a tenant with a bandwidth limit yet.
-            throw new NotSupportedException("bandwidth limits are not implemented on the epoll transport");
-        }
-
         var owner = _owner ?? throw new InvalidOperationException("StartRelay first");
         var backendFd = _backendFd;
         if (backendFd < 0)
@@ -159,10 +153,10 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop.Post(static s =>
         {
-            var (connection, pump, prelude, started) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, TaskCompletionSource))s!;
-            connection.StartPump(pump, prelude);
+            var (connection, pump, prelude, throttles, started) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, (BandwidthThrottle?, BandwidthThrottle?), TaskCompletionSource))s!;
+            connection.StartPump(pump, prelude, throttles.Item1, throttles.Item2);
             started.SetResult();
-        }, (this, pump, clientPrelude, started));
+        }, (this, pump, clientPrelude, (toBackend, toClient), started));
         return RunCoreAsync(started.Task, pump, preludeOwner);
     }
 
@@ -391,7 +385,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
     }
 
-    private void StartPump(SplicePump pump, ReadOnlyMemory<byte> prelude)
+    private void StartPump(SplicePump pump, ReadOnlyMemory<byte> prelude, BandwidthThrottle? toBackend, BandwidthThrottle? toClient)
     {
         // The pump registers both descriptors itself, edge-triggered both ways.
         if (_clientToken >= 0)
@@ -413,7 +407,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             return;
         }
 
-        pump.Start(prelude);
+        pump.Start(prelude, toBackend, toClient);
     }
 
     private void CloseBackend()

@@ -15,13 +15,17 @@ internal sealed class EpollTransport : IDisposable
 
     public EpollTransport(int threads, int pipeSize, TimeProvider time)
     {
-        _pipes = new PipePool(pipeSize, maxPooled: 1024, maxOpen: int.MaxValue);
+        // At most 1024 pipes (2048 descriptors) in use: the descriptor budget counts two per connection
+        // and knows nothing of pipes, so they are capped, and a relay past the cap copies instead.
+        _pipes = new PipePool(pipeSize, maxPooled: 256, maxOpen: MaxPipes);
         _loops = new EpollLoop[Math.Max(1, threads)];
         for (var i = 0; i < _loops.Length; i++)
         {
             _loops[i] = new EpollLoop($"l4b-epoll-{i}", time);
         }
     }
+
+    public const int MaxPipes = 1024;
 
     public int Threads => _loops.Length;
 

@@ -22,6 +22,15 @@ internal sealed class SpliceDirection(SpliceLeg source, SpliceLeg sink)
     /// <summary>A read once filled the buffer: this direction carries bulk and splices from then on.</summary>
     public bool Spliced { get; set; }
 
+    /// <summary>The tenant's bandwidth limit for this direction, or null (unlimited).</summary>
+    public Limits.BandwidthThrottle? Throttle { get; set; }
+
+    /// <summary>Bytes the throttle has granted and not yet sent.</summary>
+    public int Allowance { get; set; }
+
+    /// <summary>Armed while granted bytes wait for their time; the direction sends nothing until it fires.</summary>
+    public LoopTimer? Resume { get; set; }
+
     /// <summary>Bytes to send before the first spliced byte (the PROXY header's successor: the peeked ClientHello).</summary>
     public ReadOnlyMemory<byte> Prelude { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using L4Balancer.Core.Limits;
 
 namespace L4Balancer.Core.Transport.Epoll;
 
@@ -27,12 +28,9 @@ internal sealed unsafe class SplicePump
     private readonly SpliceDirection _toBackend;
     private readonly SpliceDirection _toClient;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromMilliseconds(100);
-
     /// <summary>The copy buffer of a direction that has only seen small reads (HAProxy's bufsize is 16 KiB too).</summary>
     private const int CopyBufferSize = 16 * 1024;
 
-    private LoopTimer? _retry;
     private bool _closed;
 
     public SplicePump(EpollLoop loop, PipePool pipes, IRelayOwner owner, int clientFd, int backendFd)
@@ -54,9 +52,11 @@ internal sealed unsafe class SplicePump
     public long BytesFromBackend => Volatile.Read(ref _toClient.Bytes);
 
     /// <summary>Registers both sockets and starts moving bytes; <paramref name="clientPrelude"/> goes to the backend first. Loop thread only.</summary>
-    public void Start(ReadOnlyMemory<byte> clientPrelude)
+    public void Start(ReadOnlyMemory<byte> clientPrelude, BandwidthThrottle? toBackend = null, BandwidthThrottle? toClient = null)
     {
         _toBackend.Prelude = clientPrelude;
+        _toBackend.Throttle = toBackend;
+        _toClient.Throttle = toClient;
         foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
         {
             var token = _loop.Register(leg.Fd, Interest, leg);
@@ -87,9 +87,12 @@ internal sealed unsafe class SplicePump
         }
 
         _closed = true;
-        if (_retry is { } retry)
+        foreach (var timer in (ReadOnlySpan<LoopTimer?>)[_toBackend.Resume, _toClient.Resume])
         {
-            _loop.Cancel(retry);
+            if (timer is not null)
+            {
+                _loop.Cancel(timer);
+            }
         }
 
         foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
@@ -204,7 +207,7 @@ internal sealed unsafe class SplicePump
                 progress |= read == Step.Progress;
             }
 
-            if (d.Sink.Writable)
+            if (d.Sink.Writable && Granted(d))
             {
                 var write = d.Buffer is not null ? WriteFromBuffer(d) : d.Pipe is { Buffered: > 0 } ? WriteFromPipe(d) : Step.Blocked;
                 if (write == Step.Failed)
@@ -245,11 +248,10 @@ internal sealed unsafe class SplicePump
         var pipe = d.Pipe ??= _pipes.Rent();
         if (pipe is null)
         {
-            // No pipe to be had (out of descriptors): the bytes stay in the socket, and with edge
-            // triggering no new event may come for them, so try again after a pause.
-            _retry ??= new LoopTimer(static s => ((SplicePump)s!).Pump(), this);
-            _loop.Arm(_retry, RetryAfter);
-            return Step.Blocked;
+            // No pipe to be had (the pool's cap, or out of descriptors): copy through the buffer
+            // instead, as HAProxy does past maxpipes; a later read that fills it tries splice again.
+            d.Spliced = false;
+            return ReadIntoBuffer(d);
         }
 
         var room = pipe.Capacity - pipe.Buffered;
@@ -302,7 +304,7 @@ internal sealed unsafe class SplicePump
     private Step WriteFromBuffer(SpliceDirection d)
     {
         var buffer = d.Buffer!;
-        var length = d.BufferEnd - d.BufferStart;
+        var length = Limit(d, d.BufferEnd - d.BufferStart);
         if (length == 0)
         {
             return Step.Blocked;
@@ -316,6 +318,7 @@ internal sealed unsafe class SplicePump
 
         if (n > 0)
         {
+            Spend(d, n);
             d.BufferStart += (int)n;
             if (d.BufferStart == d.BufferEnd)
             {
@@ -336,15 +339,58 @@ internal sealed unsafe class SplicePump
     private Step WriteFromPipe(SpliceDirection d)
     {
         var pipe = d.Pipe!;
-        var n = LinuxNative.Splice(pipe.ReadFd, null, d.Sink.Fd, null, pipe.Buffered, SpliceFlags);
+        var n = LinuxNative.Splice(pipe.ReadFd, null, d.Sink.Fd, null, Limit(d, pipe.Buffered), SpliceFlags);
         if (n > 0)
         {
+            Spend(d, n);
             pipe.Buffered -= (int)n;
             _owner.OnActivity();
             return Step.Progress;
         }
 
         return WriteFailed(d);
+    }
+
+    /// <summary>
+    /// Whether the direction may send now. With a bandwidth limit the token bucket sets the length of each
+    /// send (a chunk of at most <see cref="BandwidthThrottle.ChunkSize"/>, reserved before it is sent) and a
+    /// loop timer resumes the direction when the reserved bytes' time has come, as the sockets transport's
+    /// send loop awaits it. Meanwhile the source stops being read once the pipe or buffer is full.
+    /// </summary>
+    private bool Granted(SpliceDirection d)
+    {
+        if (d.Throttle is not { } throttle || d.Allowance > 0)
+        {
+            return d.Resume is not { IsArmed: true };
+        }
+
+        var pending = d.Buffer is not null ? d.BufferEnd - d.BufferStart : d.Pipe?.Buffered ?? 0;
+        if (pending == 0)
+        {
+            return false;
+        }
+
+        var chunk = Math.Min(pending, throttle.ChunkSize);
+        var wait = throttle.Reserve(chunk);
+        d.Allowance = chunk;
+        if (wait <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        d.Resume ??= new LoopTimer(static s => ((SplicePump)s!).Pump(), this);
+        _loop.Arm(d.Resume, wait);
+        return false;
+    }
+
+    private static int Limit(SpliceDirection d, int length) => d.Throttle is null ? length : Math.Min(length, d.Allowance);
+
+    private static void Spend(SpliceDirection d, nint sent)
+    {
+        if (d.Throttle is not null)
+        {
+            d.Allowance -= (int)sent;
+        }
     }
 
     private void Read(SpliceDirection d, nint n)

@@ -26,6 +26,23 @@ public sealed class SplicePumpTests : IDisposable
     }
 
     [LinuxFact]
+    public async Task With_no_pipe_to_be_had_bulk_is_copied_and_arrives_whole()
+    {
+        using var noPipes = new PipePool(size: 64 * 1024, maxPooled: 0, maxOpen: 0);
+        await using var rig = await Rig.StartAsync(this, pipes: noPipes);
+        var up = RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
+        var sendUp = SendAndCloseAsync(rig.AppClient, up);
+        var readUp = ReadToEndAsync(rig.AppBackend);
+        var sendDown = SendAndCloseAsync(rig.AppBackend, []);
+        var readDown = ReadToEndAsync(rig.AppClient);
+
+        await Task.WhenAll(sendUp, sendDown, readUp, readDown).WaitAsync(Deadline);
+
+        Assert.Equal(SHA256.HashData(up), SHA256.HashData(await readUp));
+        Assert.Equal(0, noPipes.Open);
+    }
+
+    [LinuxFact]
     public async Task The_client_prelude_reaches_the_backend_before_the_client_bytes()
     {
         await using var rig = await Rig.StartAsync(this, "HELLO-"u8.ToArray());
@@ -212,14 +229,14 @@ public sealed class SplicePumpTests : IDisposable
 
         public RecordingOwner Owner { get; }
 
-        public static async Task<Rig> StartAsync(SplicePumpTests test, byte[]? prelude = null)
+        public static async Task<Rig> StartAsync(SplicePumpTests test, byte[]? prelude = null, PipePool? pipes = null)
         {
             var clientPair = await LoopbackPair.ConnectAsync();
             var backendPair = await LoopbackPair.ConnectAsync();
             var clientFd = Duplicate(clientPair.Server);
             var backendFd = Duplicate(backendPair.Client);
             var owner = new RecordingOwner();
-            var pump = new SplicePump(test._loop, test._pipes, owner, clientFd, backendFd);
+            var pump = new SplicePump(test._loop, pipes ?? test._pipes, owner, clientFd, backendFd);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             test._loop.Post(_ => { pump.Start(prelude ?? default(ReadOnlyMemory<byte>)); started.SetResult(); }, null);
             await started.Task.WaitAsync(Deadline);
