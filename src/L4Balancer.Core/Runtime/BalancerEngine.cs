@@ -713,10 +713,23 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
         Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);
+        if (_epoll is { } epoll)
+        {
+            // The aborted sessions post their closes to the loops as they finish; the loops run what
+            // was posted before they stop, so wait (bounded) for the sessions first, then stop the loops.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await Connections.WaitForEmptyAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                FlowLog.SessionsStuck(_logger, Connections.Count);
+            }
+        }
+
         Connections.Dispose();
         Metrics.Dispose();
-
-        // Last: closing connections and listeners posts work to its loops.
         _epoll?.Dispose();
     }
 }

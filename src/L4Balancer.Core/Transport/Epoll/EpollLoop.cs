@@ -38,7 +38,8 @@ internal sealed unsafe class EpollLoop : IDisposable
     private uint[] _generations = new uint[64];
     private int _slotCount;
     private int _wakePending;
-    private volatile bool _stopping;
+    private int _stopping;
+    private int _posters;
     private int _threadId;
 
     public EpollLoop(string name, TimeProvider time)
@@ -125,10 +126,23 @@ internal sealed unsafe class EpollLoop : IDisposable
     public void Post(Action<object?> action, object? state)
     {
         _posted.Enqueue((action, state));
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+
+        // Counted while it may write to the eventfd: Dispose closes that descriptor only once no Post is
+        // between its check and its write. A write after the close would land in whatever descriptor
+        // took the number next (8 bytes in another connection's stream: seen in the test suite, where
+        // engines start and stop side by side).
+        Interlocked.Increment(ref _posters);
+        try
         {
-            ulong one = 1;
-            _ = LinuxNative.Write(_wake, (byte*)&one, sizeof(ulong));
+            if (Volatile.Read(ref _stopping) == 0 && Interlocked.Exchange(ref _wakePending, 1) == 0)
+            {
+                ulong one = 1;
+                _ = LinuxNative.Write(_wake, (byte*)&one, sizeof(ulong));
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _posters);
         }
     }
 
@@ -169,7 +183,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         var size = EpollEventLayout.Size;
         var events = stackalloc byte[MaxEvents * size];
-        while (!_stopping)
+        while (Volatile.Read(ref _stopping) == 0)
         {
             var n = LinuxNative.EpollWait(_epoll, events, MaxEvents, WaitTimeoutMs());
             if (n < 0 && LinuxNative.Errno != LinuxNative.EINTR)
@@ -199,6 +213,9 @@ internal sealed unsafe class EpollLoop : IDisposable
             RunPosted();
             RunTimers();
         }
+
+        // Work posted before Dispose (a connection's close) still runs, so its descriptors are closed.
+        RunPosted();
     }
 
     private int WaitTimeoutMs()
@@ -263,17 +280,23 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>Stops the thread and closes the epoll and eventfd descriptors (not the registered ones).</summary>
     public void Dispose()
     {
-        if (_stopping)
+        // A full fence before _posters is read below: a Post counted after it sees the flag and does not write.
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
         {
             return;
         }
 
-        _stopping = true;
         ulong one = 1;
         _ = LinuxNative.Write(_wake, (byte*)&one, sizeof(ulong));
         if (!IsOnLoop)
         {
             _thread.Join();
+        }
+
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _posters) != 0)
+        {
+            spin.SpinOnce(); // a Post between its check and its write: a few instructions
         }
 
         LinuxNative.Close(_wake);
