@@ -7,9 +7,6 @@ internal sealed partial class ConfigBinder
 {
     private const int MaxTokenFileBytes = 4096;
 
-    /// <summary>The line of <c>[global] transport</c>, for errors that depend on the tenants read later.</summary>
-    private int? _transportLine;
-
     private GlobalConfig BindGlobal(TomlSourceTable table)
     {
         var reader = new ConfigTableReader(table, "global", _diagnostics);
@@ -36,7 +33,11 @@ internal sealed partial class ConfigBinder
             Threads = reader.Int("threads", 0, min: 0),
             Deny = ReadPrefixes(reader, "deny", "global deny").Select(p => p.Prefix).ToList(),
         };
-        _transportLine = reader.KeyLine("transport");
+        if (global.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
+        {
+            _diagnostics.Add(reader.KeyLine("transport"), "transport = \"epoll\" needs Linux (epoll, splice); use \"sockets\" or \"auto\"");
+        }
+
         reader.ReportUnknownKeys();
         return global;
     }

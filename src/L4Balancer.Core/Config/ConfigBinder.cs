@@ -49,11 +49,6 @@ internal sealed partial class ConfigBinder
         var anyServerName = tenantTables.Any(t => t.Find("sni")?.Value is ArraySyntax { Items.ChildrenCount: > 0 });
         var listeners = BindListeners(listenerTables, tenantNames, anyServerName, out var hasSniListener);
         var tenants = BindTenants(tenantTables, hasSniListener);
-        if (global.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
-        {
-            _diagnostics.Add(_transportLine, "transport = \"epoll\" needs Linux (epoll, splice); use \"sockets\" or \"auto\"");
-        }
-
         return new BalancerConfig
         {
             Global = global,

@@ -10,7 +10,7 @@ namespace L4Balancer.Core.Transport.Epoll;
 /// connections are served between bursts of new ones. Out of descriptors, accepting pauses for
 /// <see cref="AcceptFailures.Pause"/> instead of spinning on a socket that stays readable.
 /// </summary>
-internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Action<IClientConnection> onAccepted, Action onOutOfDescriptors, Action<int> onFailed) : IEpollHandler
+internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Action<IClientConnection> onAccepted, Action<int> onFailed) : IEpollHandler
 {
     public const int AcceptBudget = 64;
     private const EpollEvents Interest = EpollEvents.In | EpollEvents.Exclusive;
@@ -62,11 +62,8 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
                     continue; // the client gave up before we accepted
                 }
 
-                if (errno is LinuxNative.EMFILE or LinuxNative.ENFILE or LinuxNative.ENOBUFS)
-                {
-                    onOutOfDescriptors();
-                }
-
+                // The listener's failure report releases the spare descriptors on EMFILE/ENFILE and logs
+                // once per interval, as its own accept loop does.
                 onFailed(errno);
                 Pause();
                 return;

@@ -65,7 +65,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             : null;
     }
 
-    public Task<int> WaitForBytesAsyncCore()
+    public async ValueTask<int> WaitForBytesAsync(CancellationToken cancellationToken)
     {
         var result = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop.Post(static s =>
@@ -73,11 +73,8 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             var (connection, result) = ((EpollConnection, TaskCompletionSource<int>))s!;
             connection.TryWaitForBytes(result);
         }, (this, result));
-        return result.Task;
+        return await result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    public async ValueTask<int> WaitForBytesAsync(CancellationToken cancellationToken) =>
-        await WaitForBytesAsyncCore().WaitAsync(cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
@@ -229,7 +226,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
 
         byte probe;
-        var n = _clientReadable ? LinuxNative.Recv(_clientFd, &probe, 1, LinuxNative.MsgDontWait | MsgPeek) : -1;
+        var n = _clientReadable ? LinuxNative.Recv(_clientFd, &probe, 1, LinuxNative.MsgDontWait | LinuxNative.MsgPeek) : -1;
         if (n == 0)
         {
             result.TrySetResult(0); // end of stream
@@ -278,8 +275,6 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             result.TrySetException(new PeerFailedException(LinuxNative.ErrorName(LinuxNative.Errno)));
         }
     }
-
-    private const int MsgPeek = 0x2;
 
     private unsafe void StartConnect(IPEndPoint backend, TaskCompletionSource<BackendConnect> result)
     {

@@ -45,19 +45,19 @@ internal sealed class EpollTransport : IDisposable
         {
             using var loop = new EpollLoop("l4b-epoll-probe", TimeProvider.System);
             using var pipes = new PipePool(4096, maxPooled: 1, maxOpen: 1);
-            return pipes.Rent() is { } pipe && Returned(pipes, pipe);
+            if (pipes.Rent() is not { } pipe)
+            {
+                return false;
+            }
+
+            pipes.Return(pipe);
+            return true;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or System.ComponentModel.Win32Exception)
         {
             return false;
         }
     });
-
-    private static bool Returned(PipePool pool, KernelPipe pipe)
-    {
-        pool.Return(pipe);
-        return true;
-    }
 
     /// <summary>Makes every loop accept on <paramref name="listener"/>'s socket; disposing the result stops them (before the socket closes).</summary>
     public IAsyncDisposable Attach(Listener listener, Action<IClientConnection, Listener> onAccepted)
@@ -77,7 +77,6 @@ internal sealed class EpollTransport : IDisposable
                     listener.ReportAccepted();
                     onAccepted(connection, listener);
                 },
-                () => { },
                 errno => listener.ReportAcceptFailure(LinuxNative.ErrorName(errno), errno is LinuxNative.EMFILE or LinuxNative.ENFILE));
             loop.Post(static s => ((EpollAcceptor)s!).Start(), acceptors[i]);
         }

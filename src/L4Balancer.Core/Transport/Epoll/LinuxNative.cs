@@ -36,6 +36,7 @@ internal static unsafe partial class LinuxNative
     public const int SockNonblock = ONonblock;
     public const int SockCloexec = OCloexec;
 
+    public const int FDupFdCloexec = 1030;
     public const int FSetPipeSize = 1031;
     public const int FGetPipeSize = 1032;
 
@@ -45,6 +46,7 @@ internal static unsafe partial class LinuxNative
 
     public const int MsgNoSignal = 0x4000;
     public const int MsgDontWait = 0x40;
+    public const int MsgPeek = 0x2;
 
     public const int ShutWrite = 1;
     public const int ShutBoth = 2;
@@ -58,11 +60,8 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
-    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int FcntlDup(int fd, int command, int minimum);
-
     /// <summary>A new descriptor for the same socket, close-on-exec (<c>F_DUPFD_CLOEXEC</c>), or -1.</summary>
-    public static int DupCloexec(int fd) => FcntlDup(fd, 1030, 0);
+    public static int DupCloexec(int fd) => Fcntl(fd, FDupFdCloexec, 0);
 
     [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buffer, nint count);

@@ -4,21 +4,23 @@ using L4Balancer.Core.Limits;
 namespace L4Balancer.Core.Transport.Epoll;
 
 /// <summary>
-/// Moves bytes both ways between two connected non-blocking sockets with <c>splice(2)</c>: socket → pipe →
-/// socket, never through user space (Envoy's <c>SplicePump</c>, HAProxy's kernel splicing). Everything
+/// Moves bytes both ways between two connected non-blocking sockets: small reads through a pooled
+/// buffer, bulk with <c>splice(2)</c> socket → pipe → socket, never through user space (Envoy's
+/// <c>SplicePump</c>, HAProxy's kernel splicing and its splice-auto rule). Everything
 /// runs on one <see cref="EpollLoop"/> thread, driven by edge-triggered events, so there is no lock and no
 /// task per read. Behaves as the sockets transport's relay does: a FIN is passed on as a FIN once the pipe
 /// is drained (half-close, the other direction keeps flowing), a reset or a failed send is reported to the
 /// <see cref="IRelayOwner"/> (whose abort closes both sides with RST), a full pipe stops reading from the
-/// source until the sink takes bytes (memory per direction bounded by the pipe's capacity), and an empty
-/// pipe goes back to the pool, so an idle connection holds none.
+/// source until the sink takes bytes (memory per direction bounded by the pipe's or buffer's capacity),
+/// and an empty pipe or buffer goes back to its pool, so an idle connection holds neither.
 /// </summary>
 internal sealed unsafe class SplicePump
 {
     private const uint SpliceFlags = LinuxNative.SpliceMove | LinuxNative.SpliceNonblock;
     private const EpollEvents Interest = EpollEvents.In | EpollEvents.Out | EpollEvents.ReadHangup | EpollEvents.EdgeTriggered;
-    private const int TcpInfo = 11;
-    private const byte TcpStateClose = 7;
+
+    /// <summary>The copy buffer of a direction that has only seen small reads (HAProxy's bufsize is 16 KiB too).</summary>
+    private const int CopyBufferSize = 16 * 1024;
 
     private readonly EpollLoop _loop;
     private readonly PipePool _pipes;
@@ -28,9 +30,6 @@ internal sealed unsafe class SplicePump
     private readonly SpliceDirection _toBackend;
     private readonly SpliceDirection _toClient;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    /// <summary>The copy buffer of a direction that has only seen small reads (HAProxy's bufsize is 16 KiB too).</summary>
-    private const int CopyBufferSize = 16 * 1024;
-
     private bool _closed;
 
     public SplicePump(EpollLoop loop, PipePool pipes, IRelayOwner owner, int clientFd, int backendFd)
@@ -494,8 +493,8 @@ internal sealed unsafe class SplicePump
     {
         var info = stackalloc byte[8];
         var length = 8;
-        return LinuxNative.GetSockOpt(leg.Fd, LinuxNative.IpProtoTcp, TcpInfo, info, &length) == 0
-            && length >= 1 && info[0] == TcpStateClose && !leg.SendShutDown;
+        return LinuxNative.GetSockOpt(leg.Fd, TcpInfo.Level, TcpInfo.Option, info, &length) == 0
+            && length >= 1 && info[0] == TcpInfo.StateClose && !leg.SendShutDown;
     }
 
     private void ReturnPipe(SpliceDirection d, bool force)

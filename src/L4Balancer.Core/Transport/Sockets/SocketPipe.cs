@@ -13,11 +13,6 @@ namespace L4Balancer.Core.Transport.Sockets;
 /// </summary>
 internal sealed class SocketPipe
 {
-    // getsockopt(IPPROTO_TCP, TCP_INFO): tcpi_state is the first byte; TCP_CLOSE is 7 (linux/tcp_states.h).
-    private const int IpProtocolTcp = 6;
-    private const int TcpInfo = 11;
-    private const byte TcpStateClose = 7;
-
     private readonly IRelayOwner _owner;
     private readonly Pipe _input;
     private readonly int _minimumReceive;
@@ -147,8 +142,8 @@ internal sealed class SocketPipe
         try
         {
             Span<byte> info = stackalloc byte[8]; // struct tcp_info starts with tcpi_state
-            var length = Socket.GetRawSocketOption(IpProtocolTcp, TcpInfo, info);
-            return length >= 1 && info[0] == TcpStateClose && !_sendShutDown;
+            var length = Socket.GetRawSocketOption(TcpInfo.Level, TcpInfo.Option, info);
+            return length >= 1 && info[0] == TcpInfo.StateClose && !_sendShutDown;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
