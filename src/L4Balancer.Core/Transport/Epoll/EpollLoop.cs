@@ -115,6 +115,34 @@ internal sealed unsafe class EpollLoop : IDisposable
     {
         AssertOnLoop();
         _ = LinuxNative.EpollCtl(_epoll, EpollCtlDel, fd, null);
+        Forget(token);
+    }
+
+    /// <summary>
+    /// Hands a registration to another handler (a connection's socket passing to its relay), keeping its
+    /// token and its interest: no system call, where unregistering and registering again would cost two.
+    /// Loop thread only.
+    /// </summary>
+    public void Rebind(long token, IEpollHandler handler)
+    {
+        AssertOnLoop();
+        var slot = (int)((ulong)token & 0xffff_ffff);
+        if (slot >= _slotCount || _generations[slot] != (uint)((ulong)token >> 32))
+        {
+            throw new InvalidOperationException("the registration is gone");
+        }
+
+        _handlers[slot] = handler;
+    }
+
+    /// <summary>
+    /// Drops a registration whose descriptor the caller closes right after: closing the last reference to
+    /// a socket removes it from epoll, so the EPOLL_CTL_DEL that <see cref="Unregister"/> makes is saved.
+    /// An event already queued for it carries the old generation and is dropped. Loop thread only.
+    /// </summary>
+    public void Forget(long token)
+    {
+        AssertOnLoop();
         var slot = (int)((ulong)token & 0xffff_ffff);
         if (slot < _slotCount && _generations[slot] == (uint)((ulong)token >> 32))
         {
@@ -126,6 +154,10 @@ internal sealed unsafe class EpollLoop : IDisposable
     public void Post(Action<object?> action, object? state)
     {
         _posted.Enqueue((action, state));
+        if (IsOnLoop)
+        {
+            return; // the loop looks at the queue before it waits again: no wake-up needed
+        }
 
         // Counted while it may write to the eventfd: Dispose closes that descriptor only once no Post is
         // between its check and its write. A write after the close would land in whatever descriptor

@@ -17,6 +17,12 @@ internal sealed class SpliceLeg(SplicePump pump, RelaySide side, int fd) : IEpol
 
     public bool Writable { get; set; }
 
+    /// <summary>The peer has sent FIN or the socket failed (RDHUP, HUP or ERR seen): read until the end, a short read says nothing more.</summary>
+    public bool PeerClosing { get; set; }
+
+    /// <summary>EPOLLHUP or EPOLLERR seen: a read's end may be a reset (see <c>SplicePump.WasReset</c>).</summary>
+    public bool HangupSeen { get; set; }
+
     /// <summary>Our send side was shut down (a FIN passed on): a later TCP_CLOSE is then not a reset.</summary>
     public bool SendShutDown { get; set; }
 

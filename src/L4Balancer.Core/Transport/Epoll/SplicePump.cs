@@ -17,7 +17,8 @@ namespace L4Balancer.Core.Transport.Epoll;
 internal sealed unsafe class SplicePump
 {
     private const uint SpliceFlags = LinuxNative.SpliceMove | LinuxNative.SpliceNonblock;
-    private const EpollEvents Interest = EpollEvents.In | EpollEvents.Out | EpollEvents.ReadHangup | EpollEvents.EdgeTriggered;
+    /// <summary>What both sockets are watched for while relaying (edge-triggered, both ways).</summary>
+    public const EpollEvents Interest = EpollEvents.In | EpollEvents.Out | EpollEvents.ReadHangup | EpollEvents.EdgeTriggered;
 
     /// <summary>The copy buffer of a direction that has only seen small reads (HAProxy's bufsize is 16 KiB too).</summary>
     private const int CopyBufferSize = 16 * 1024;
@@ -29,7 +30,7 @@ internal sealed unsafe class SplicePump
     private readonly SpliceLeg _backend;
     private readonly SpliceDirection _toBackend;
     private readonly SpliceDirection _toClient;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _completion = new();
     private bool _closed;
 
     public SplicePump(EpollLoop loop, PipePool pipes, IRelayOwner owner, int clientFd, int backendFd)
@@ -43,14 +44,30 @@ internal sealed unsafe class SplicePump
         _toClient = new SpliceDirection(_backend, _client);
     }
 
-    /// <summary>Completes once both directions are finished, or the pump was closed.</summary>
+    /// <summary>Completes once both directions are finished (the pump then closes both sockets), or the pump was closed.</summary>
     public Task Completion => _completion.Task;
 
     public long BytesFromClient => Volatile.Read(ref _toBackend.Bytes);
 
     public long BytesFromBackend => Volatile.Read(ref _toClient.Bytes);
 
-    /// <summary>Registers both sockets and starts moving bytes; <paramref name="clientPrelude"/> goes to the backend first. Loop thread only.</summary>
+    /// <summary>
+    /// Takes over registrations made with <see cref="Interest"/> by the sockets' previous handler, so the
+    /// relay starts without a system call. That handler saw the events so far: what they said about the
+    /// peers' ends (a FIN that came early raises no second event) is passed on. Loop thread only, before
+    /// <see cref="Start"/>.
+    /// </summary>
+    public void Adopt(long clientToken, EpollEvents clientSeen, long backendToken, EpollEvents backendSeen)
+    {
+        foreach (var (leg, token, seen) in (ReadOnlySpan<(SpliceLeg, long, EpollEvents)>)[(_client, clientToken, clientSeen), (_backend, backendToken, backendSeen)])
+        {
+            _loop.Rebind(token, leg);
+            leg.Token = token;
+            NoteEnds(leg, seen);
+        }
+    }
+
+    /// <summary>Registers both sockets (unless adopted) and starts moving bytes; <paramref name="clientPrelude"/> goes to the backend first. Loop thread only.</summary>
     public void Start(ReadOnlyMemory<byte> clientPrelude, BandwidthThrottle? toBackend = null, BandwidthThrottle? toClient = null)
     {
         _toBackend.Prelude = clientPrelude;
@@ -58,6 +75,11 @@ internal sealed unsafe class SplicePump
         _toClient.Throttle = toClient;
         foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
         {
+            if (leg.Token >= 0)
+            {
+                continue; // adopted
+            }
+
             var token = _loop.Register(leg.Fd, Interest, leg);
             if (token < 0)
             {
@@ -76,7 +98,7 @@ internal sealed unsafe class SplicePump
 
     /// <summary>
     /// Unregisters and closes both sockets: with <paramref name="reset"/> abortively (RST), else with a FIN
-    /// (shutdown first, so buffered bytes are not discarded). Returns the pipes. Loop thread only; once.
+    /// (a shutdown first, unless the FIN was passed on already: then the close alone ends it). Returns the pipes. Loop thread only; once.
     /// </summary>
     public void Close(bool reset)
     {
@@ -98,14 +120,14 @@ internal sealed unsafe class SplicePump
         {
             if (leg.Token >= 0)
             {
-                _loop.Unregister(leg.Fd, leg.Token);
+                _loop.Forget(leg.Token); // the close below removes it from epoll
             }
 
             if (reset)
             {
                 LinuxNative.SetLingerZero(leg.Fd);
             }
-            else
+            else if (!leg.SendShutDown)
             {
                 _ = LinuxNative.Shutdown(leg.Fd, LinuxNative.ShutBoth);
             }
@@ -136,12 +158,27 @@ internal sealed unsafe class SplicePump
             leg.Readable = true;
         }
 
+        NoteEnds(leg, events);
+
         if ((events & (EpollEvents.Out | EpollEvents.Hangup | EpollEvents.Error)) != 0)
         {
             leg.Writable = true;
         }
 
         Pump();
+    }
+
+    private static void NoteEnds(SpliceLeg leg, EpollEvents events)
+    {
+        if ((events & (EpollEvents.ReadHangup | EpollEvents.Hangup | EpollEvents.Error)) != 0)
+        {
+            leg.PeerClosing = true;
+        }
+
+        if ((events & (EpollEvents.Hangup | EpollEvents.Error)) != 0)
+        {
+            leg.HangupSeen = true;
+        }
     }
 
     private void Pump()
@@ -160,7 +197,7 @@ internal sealed unsafe class SplicePump
 
         if (_toBackend.Finished && _toClient.Finished)
         {
-            _completion.TrySetResult();
+            Close(reset: false); // both FINs passed on: nothing more can move (and the last FIN goes with the close)
         }
     }
 
@@ -226,10 +263,16 @@ internal sealed unsafe class SplicePump
 
             if (d.SourceEnded && d.Pipe is null && d.Buffer is null && d.Prelude.IsEmpty)
             {
-                // Everything the source sent has gone on: pass its FIN on; the other direction keeps flowing.
+                // Everything the source sent has gone on: pass its FIN on; the other direction keeps
+                // flowing. When the other direction is done already, the pump closes both sockets next
+                // (Pump), and that close sends this FIN: one shutdown call fewer per connection.
                 d.Sink.SendShutDown = true;
-                _ = LinuxNative.Shutdown(d.Sink.Fd, LinuxNative.ShutWrite);
                 d.Finished = true;
+                if (!(d == _toBackend ? _toClient : _toBackend).Finished)
+                {
+                    _ = LinuxNative.Shutdown(d.Sink.Fd, LinuxNative.ShutWrite);
+                }
+
                 return true;
             }
 
@@ -294,6 +337,7 @@ internal sealed unsafe class SplicePump
                 d.Spliced = true; // a read filled the buffer: bulk from here on
             }
 
+            ShortRead(d.Source, n, room);
             return Step.Progress;
         }
 
@@ -318,6 +362,7 @@ internal sealed unsafe class SplicePump
         if (n > 0)
         {
             Spend(d, n);
+            ShortWrite(d.Sink, n, length);
             d.BufferStart += (int)n;
             if (d.BufferStart == d.BufferEnd)
             {
@@ -389,6 +434,34 @@ internal sealed unsafe class SplicePump
         if (d.Throttle is not null)
         {
             d.Allowance -= (int)sent;
+        }
+    }
+
+    /// <summary>
+    /// A read that got less than it asked for emptied the socket's receive queue: the next arrival raises
+    /// a new edge-triggered event, so the source counts as not readable without the extra call that would
+    /// only return EAGAIN (nginx's and HAProxy's rule: one recv per message instead of two). Once the peer
+    /// has sent FIN (RDHUP seen) the source is read until it returns 0, since no event would follow.
+    /// Not for splice: a splice into a pipe also stops short when the pipe runs out of slots (one per
+    /// socket buffer fragment), with bytes still queued, and no new event would come for those.
+    /// </summary>
+    private static void ShortRead(SpliceLeg source, nint n, int asked)
+    {
+        if (n < asked && !source.PeerClosing)
+        {
+            source.Readable = false;
+        }
+    }
+
+    /// <summary>
+    /// A non-blocking send that took less than offered filled the socket's send buffer (TCP copies until it
+    /// is full), and EPOLLOUT says when there is room again: no extra send only to hear EAGAIN.
+    /// </summary>
+    private static void ShortWrite(SpliceLeg sink, nint n, int offered)
+    {
+        if (n < offered)
+        {
+            sink.Writable = false;
         }
     }
 
@@ -489,12 +562,23 @@ internal sealed unsafe class SplicePump
     /// it in CLOSE_WAIT; CLOSE is also reached gracefully, but only after our own FIN (the same test as
     /// the sockets transport's <c>SocketPipe.WasReset</c>).
     /// </summary>
+    /// <remarks>
+    /// Asked only when it can be true, to save the call on every clean end: a reset raises EPOLLERR and
+    /// EPOLLHUP (a FIN only EPOLLRDHUP), and after our own FIN a closed state is no reset. A reset whose
+    /// event has not been read yet makes the read itself fail with ECONNRESET, unless the peer's FIN came
+    /// first: then the end is passed on as a FIN, which is what the peer sent first.
+    /// </remarks>
     private static bool WasReset(SpliceLeg leg)
     {
+        if (leg.SendShutDown || !leg.HangupSeen)
+        {
+            return false;
+        }
+
         var info = stackalloc byte[8];
         var length = 8;
         return LinuxNative.GetSockOpt(leg.Fd, TcpInfo.Level, TcpInfo.Option, info, &length) == 0
-            && length >= 1 && info[0] == TcpInfo.StateClose && !leg.SendShutDown;
+            && length >= 1 && info[0] == TcpInfo.StateClose;
     }
 
     private void ReturnPipe(SpliceDirection d, bool force)
