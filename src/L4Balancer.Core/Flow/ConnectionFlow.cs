@@ -39,7 +39,6 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     private volatile bool _bytesPublished;
     private ClientHelloBuffer? _hello;
     private IRelay? _relay;
-    private CancellationTokenSource? _pendingCancellation;
     private byte[]? _proxyHeaderBuffer;
     private CancellationTokenSource? _relayCancellation;
 
@@ -97,10 +96,98 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 
     public async Task RunAsync()
     {
+        // One state machine for the whole session (its steps are inline here, not a second async method):
+        // it lives as long as the connection, so each box is idle memory per connection.
         _context.Registry.Add(this);
         try
         {
-            await RunCoreAsync().ConfigureAwait(false);
+            var global = _snapshot.Config.Global;
+
+            // 1. Admission, before a single byte is read: the global deny list, then the process-wide and
+            //    per-IP concurrency limits (a connection still sending its ClientHello counts: it holds a socket).
+            if (ClientEndPoint is { } client && !_snapshot.GlobalDeny.IsAllowed(client.Address))
+            {
+                Reject(CloseReason.IpDenied, null);
+                return;
+            }
+
+            var refused = _admission.EnterProcess(global);
+            if (refused != CloseReason.None)
+            {
+                Reject(refused, null);
+                return;
+            }
+
+            // 2. Route. By SNI, the ClientHello is read into a buffer that grows with the bytes that came
+            //    (replayed to the backend unchanged, before the relay); waiting for it takes a
+            //    pending-handshake slot, bounded per source IP, and in total by evicting the least advanced
+            //    of the oldest, so slow-loris hellos can neither pile up nor lock honest clients out.
+            //    Either way the relay reads the client from here on, so what the client sends while we
+            //    decide and connect is buffered (up to the pause threshold) and replayed.
+            var tenant = _route.Tenant;
+            var rejection = tenant is null ? CloseReason.NoBackend : CloseReason.None;
+            if (_route.Config.Route == RouteMode.Sni)
+            {
+                if ((refused = _admission.EnterHandshake(global, this)) != CloseReason.None)
+                {
+                    Reject(refused, null);
+                    return;
+                }
+
+                (tenant, rejection) = await RouteBySniAsync().ConfigureAwait(false);
+                _admission.LeaveHandshake();
+            }
+
+            if (tenant is null)
+            {
+                Reject(rejection, null);
+                return;
+            }
+
+            var relay = _client.StartRelay(this);
+            Interlocked.Exchange(ref _relay, relay); // a full fence before Reason is read, as in Abort
+            if (Reason != CloseReason.None)
+            {
+                relay.Abort(reset: false); // aborted before the relay was visible to Abort, which closed the client already
+            }
+
+            Tenant = tenant;
+
+            // 3. The tenant's own allow/deny applies however the tenant was found, SNI included; then its
+            //    max_connections and connection_rate.
+            if (ClientEndPoint is { } source && !tenant.Access.IsAllowed(source.Address))
+            {
+                await RejectAsync(CloseReason.IpDenied, tenant, relay).ConfigureAwait(false);
+                return;
+            }
+
+            refused = _admission.EnterTenant(tenant.Config, tenant.Limits, _context.TimeProvider);
+            if (refused != CloseReason.None)
+            {
+                await RejectAsync(refused, tenant, relay).ConfigureAwait(false);
+                return;
+            }
+
+            // 4. Pick a backend and connect, trying others on failure.
+            var (backend, failure) = await ConnectAsync(tenant, relay).ConfigureAwait(false);
+            if (backend is null)
+            {
+                await RejectAsync(Reason == CloseReason.None ? failure : Reason, tenant, relay).ConfigureAwait(false);
+                return;
+            }
+
+            Backend = backend;
+            tenant.Counters.Opened();
+
+            // 5. Relay both ways until both directions are finished (or one side fails), each direction
+            //    paced by the tenant's bandwidth limit if it has one.
+            var (toBackend, toClient) = CreateThrottles(tenant);
+            _relaying = true;
+            Touch();
+            var hello = _hello;
+            await relay.RunAsync(hello?.Bytes ?? default, hello, toBackend, toClient).ConfigureAwait(false);
+
+            SetReason(CloseReason.Closed);
         }
         catch (Exception ex)
         {
@@ -112,97 +199,6 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         {
             Finish();
         }
-    }
-
-    private async Task RunCoreAsync()
-    {
-        var global = _snapshot.Config.Global;
-
-        // 1. Admission, before a single byte is read: the global deny list, then the process-wide and
-        //    per-IP concurrency limits (a connection still sending its ClientHello counts: it holds a socket).
-        if (ClientEndPoint is { } client && !_snapshot.GlobalDeny.IsAllowed(client.Address))
-        {
-            Reject(CloseReason.IpDenied, null);
-            return;
-        }
-
-        var refused = _admission.EnterProcess(global);
-        if (refused != CloseReason.None)
-        {
-            Reject(refused, null);
-            return;
-        }
-
-        // 2. Route. By SNI, the ClientHello is read into a buffer that grows with the bytes that came
-        //    (replayed to the backend unchanged, before the relay); waiting for it takes a
-        //    pending-handshake slot, bounded per source IP, and in total by evicting the least advanced
-        //    of the oldest, so slow-loris hellos can neither pile up nor lock honest clients out.
-        //    Either way the relay reads the client from here on, so what the client sends while we
-        //    decide and connect is buffered (up to the pause threshold) and replayed.
-        var tenant = _route.Tenant;
-        var rejection = tenant is null ? CloseReason.NoBackend : CloseReason.None;
-        if (_route.Config.Route == RouteMode.Sni)
-        {
-            if ((refused = _admission.EnterHandshake(global, this)) != CloseReason.None)
-            {
-                Reject(refused, null);
-                return;
-            }
-
-            (tenant, rejection) = await RouteBySniAsync().ConfigureAwait(false);
-            _admission.LeaveHandshake();
-        }
-
-        if (tenant is null)
-        {
-            Reject(rejection, null);
-            return;
-        }
-
-        var relay = _client.StartRelay(this);
-        Interlocked.Exchange(ref _relay, relay); // a full fence before Reason is read, as in Abort
-        if (Reason != CloseReason.None)
-        {
-            relay.Abort(reset: false); // aborted before the relay was visible to Abort, which closed the client already
-        }
-
-        Tenant = tenant;
-
-        // 3. The tenant's own allow/deny applies however the tenant was found, SNI included; then its
-        //    max_connections and connection_rate.
-        if (ClientEndPoint is { } source && !tenant.Access.IsAllowed(source.Address))
-        {
-            await RejectAsync(CloseReason.IpDenied, tenant, relay).ConfigureAwait(false);
-            return;
-        }
-
-        refused = _admission.EnterTenant(tenant.Config, tenant.Limits, _context.TimeProvider);
-        if (refused != CloseReason.None)
-        {
-            await RejectAsync(refused, tenant, relay).ConfigureAwait(false);
-            return;
-        }
-
-        // 4. Pick a backend and connect, trying others on failure.
-        var (backend, failure) = await ConnectAsync(tenant, relay).ConfigureAwait(false);
-        if (backend is null)
-        {
-            await RejectAsync(Reason == CloseReason.None ? failure : Reason, tenant, relay).ConfigureAwait(false);
-            return;
-        }
-
-        Backend = backend;
-        tenant.Counters.Opened();
-
-        // 5. Relay both ways until both directions are finished (or one side fails), each direction
-        //    paced by the tenant's bandwidth limit if it has one.
-        var (toBackend, toClient) = CreateThrottles(tenant);
-        _relaying = true;
-        Touch();
-        var hello = _hello;
-        await relay.RunAsync(hello?.Bytes ?? default, hello, toBackend, toClient).ConfigureAwait(false);
-
-        SetReason(CloseReason.Closed);
     }
 
     /// <summary>
@@ -241,30 +237,24 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         var hello = new ClientHelloBuffer();
         Volatile.Write(ref _hello, hello);
         SniPeekStatus status;
-        using (var timeout = new CancellationTokenSource(_snapshot.Config.Global.ClientHelloTimeout, _context.TimeProvider))
+        try
         {
-            _pendingCancellation = timeout; // an abort (drain, client reset, eviction) also ends the wait
-            try
-            {
-                status = await ReceiveHelloAsync(hello, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                status = SniPeekStatus.Timeout;
-            }
-            catch (PeerFailedException)
-            {
-                ((IRelayOwner)this).OnPeerFailed(RelaySide.Client);
-                status = SniPeekStatus.Canceled;
-            }
-            catch (ObjectDisposedException)
-            {
-                status = SniPeekStatus.Canceled; // closed by an abort: its reason is set
-            }
-            finally
-            {
-                _pendingCancellation = null;
-            }
+            // One deadline for the whole hello, however many reads it takes; each wait gets what is left
+            // of it and the transport keeps it (no timer object here).
+            status = await ReceiveHelloAsync(hello, _context.TimeProvider.GetTimestamp()).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            status = SniPeekStatus.Timeout;
+        }
+        catch (PeerFailedException)
+        {
+            ((IRelayOwner)this).OnPeerFailed(RelaySide.Client);
+            status = SniPeekStatus.Canceled;
+        }
+        catch (ObjectDisposedException)
+        {
+            status = SniPeekStatus.Canceled; // closed by an abort: its reason is set
         }
 
         if (Reason != CloseReason.None)
@@ -287,12 +277,13 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             (claimed ?? _route.Tenant) is { } tenant ? (tenant, CloseReason.None) : (null, CloseReason.UnknownSni);
     }
 
-    private async Task<SniPeekStatus> ReceiveHelloAsync(ClientHelloBuffer hello, CancellationToken cancellationToken)
+    private async Task<SniPeekStatus> ReceiveHelloAsync(ClientHelloBuffer hello, long started)
     {
+        var limit = _snapshot.Config.Global.ClientHelloTimeout;
         while (true)
         {
-            var ready = await _client.WaitForBytesAsync(cancellationToken).ConfigureAwait(false);
-            var received = await _client.ReceiveAsync(hello.GetMemory(ready), cancellationToken).ConfigureAwait(false);
+            var ready = await _client.WaitForBytesAsync(Remaining()).ConfigureAwait(false);
+            var received = await _client.ReceiveAsync(hello.GetMemory(ready), Remaining()).ConfigureAwait(false);
             if (received == 0)
             {
                 return SniPeekStatus.Truncated;
@@ -302,6 +293,12 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             {
                 return decided;
             }
+        }
+
+        TimeSpan Remaining()
+        {
+            var left = limit - _context.TimeProvider.GetElapsedTime(started);
+            return left > TimeSpan.Zero ? left : throw new TimeoutException();
         }
     }
 
@@ -374,62 +371,56 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             }
 
             attempt++;
+
+            // The transport keeps the deadlines (on epoll a timer of the loop); an abort meanwhile closes
+            // the attempt, which ends the wait.
             var connectStarted = _context.TimeProvider.GetTimestamp();
-            using var cancellation = new CancellationTokenSource(timeout, _context.TimeProvider);
-            _pendingCancellation = cancellation;
-            try
+            var connect = await relay.ConnectAsync(backend.EndPoint, timeout).ConfigureAwait(false);
+            if (connect.Status == BackendConnectStatus.NoSocket)
             {
-                var connect = await relay.ConnectAsync(backend.EndPoint, cancellation.Token).ConfigureAwait(false);
-                if (connect.Status == BackendConnectStatus.NoSocket)
-                {
-                    // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
-                    // passive-health failure; the slot taken above goes back (it leaked here before,
-                    // issue 11: backend_active stuck at 141 with nothing open).
-                    backend.Release();
-                    if (connect.OutOfDescriptors)
-                    {
-                        _context.OutOfDescriptors();
-                    }
-
-                    if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
-                    {
-                        FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
-                    }
-
-                    return (null, CloseReason.GlobalLimit);
-                }
-
-                var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted); // the TCP connect alone, not the PROXY header
-                var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
-                    ? await relay.SendToBackendAsync(proxyHeader, cancellation.Token).ConfigureAwait(false)
-                    : null;
-                if (connect.Status == BackendConnectStatus.Connected && headerError is null)
-                {
-                    backend.RecordConnectSuccess();
-                    _context.Metrics.RecordConnect(tenant.Name, connectTime);
-                    return (backend, CloseReason.None);
-                }
-
-                // The relay closed the failed leg; the next attempt starts clean.
+                // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
+                // passive-health failure; the slot taken above goes back (it leaked here before,
+                // issue 11: backend_active stuck at 141 with nothing open).
                 backend.Release();
-                if (Reason != CloseReason.None)
+                if (connect.OutOfDescriptors)
                 {
-                    return (null, Reason);
+                    _context.OutOfDescriptors();
                 }
 
-                backend.RecordConnectFailure();
-                if (headerError is not null)
+                if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
                 {
-                    FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
+                    FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
                 }
-                else
-                {
-                    FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
-                }
+
+                return (null, CloseReason.GlobalLimit);
             }
-            finally
+
+            var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted); // the TCP connect alone, not the PROXY header
+            var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
+                ? await relay.SendToBackendAsync(proxyHeader, TimeSpan.FromTicks(Math.Max((timeout - connectTime).Ticks, TimeSpan.TicksPerMillisecond))).ConfigureAwait(false)
+                : null;
+            if (connect.Status == BackendConnectStatus.Connected && headerError is null)
             {
-                _pendingCancellation = null;
+                backend.RecordConnectSuccess();
+                _context.Metrics.RecordConnect(tenant.Name, connectTime);
+                return (backend, CloseReason.None);
+            }
+
+            // The relay closed the failed leg; the next attempt starts clean.
+            backend.Release();
+            if (Reason != CloseReason.None)
+            {
+                return (null, Reason);
+            }
+
+            backend.RecordConnectFailure();
+            if (headerError is not null)
+            {
+                FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
+            }
+            else
+            {
+                FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
             }
         }
 
@@ -478,15 +469,6 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     public void Abort(CloseReason reason, bool reset)
     {
         SetReason(reason);
-        try
-        {
-            _pendingCancellation?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Connect already finished.
-        }
-
         // The client first, always: a relay started in this instant is aborted by its starter, which
         // sees Reason set, and by then the client is closed the way this call decided.
         _client.Abort(reset);

@@ -546,7 +546,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
         }
     }
 
-    private void OnAccepted(Socket socket, Listener listener) => OnAccepted(new SocketClientConnection(socket, _relay), listener);
+    private void OnAccepted(Socket socket, Listener listener) => OnAccepted(new SocketClientConnection(socket, _relay, _timeProvider), listener);
 
     private void OnAccepted(IClientConnection client, Listener listener)
     {

@@ -28,12 +28,14 @@ internal interface IClientConnection : IDisposable
     /// </summary>
     /// <exception cref="PeerFailedException">The client reset the connection.</exception>
     /// <exception cref="ObjectDisposedException">The flow aborted the connection meanwhile.</exception>
-    ValueTask<int> WaitForBytesAsync(CancellationToken cancellationToken);
+    /// <exception cref="TimeoutException">Nothing came within <paramref name="timeout"/> (the transport keeps the deadline: on epoll, a timer of the loop, no runtime timer per connection).</exception>
+    ValueTask<int> WaitForBytesAsync(TimeSpan timeout);
 
     /// <summary>Takes up to <paramref name="destination"/>'s length of what the client sent; 0 at end of stream.</summary>
     /// <exception cref="PeerFailedException">The client reset the connection.</exception>
     /// <exception cref="ObjectDisposedException">The flow aborted the connection meanwhile.</exception>
-    ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken);
+    /// <exception cref="TimeoutException">Nothing came within <paramref name="timeout"/>.</exception>
+    ValueTask<int> ReceiveAsync(Memory<byte> destination, TimeSpan timeout);
 
     /// <summary>
     /// Closes the connection: abortively (RST) with <paramref name="reset"/>, else with a FIN. Ends every

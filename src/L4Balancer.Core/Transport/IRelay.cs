@@ -26,15 +26,17 @@ internal interface IRelay : IDisposable
 
     /// <summary>
     /// Opens the backend leg. A leg that fails is closed again by the relay, so the flow can try another
-    /// backend on the same relay; an abort meanwhile ends the attempt.
+    /// backend on the same relay; an abort meanwhile ends the attempt, and so does <paramref name="timeout"/>
+    /// (failed, "timeout"), kept by the transport.
     /// </summary>
-    ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, CancellationToken cancellationToken);
+    ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, TimeSpan timeout);
 
     /// <summary>
     /// Writes <paramref name="prelude"/> (a PROXY protocol header) to the connected backend before any
-    /// client byte; returns null, or the error, in which case the backend leg is closed again.
+    /// client byte; returns null, or the error ("timeout" after <paramref name="timeout"/>), in which case
+    /// the backend leg is closed again.
     /// </summary>
-    ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, CancellationToken cancellationToken);
+    ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, TimeSpan timeout);
 
     /// <summary>
     /// Relays both ways until both directions are finished (each FIN passed on as a FIN, a reset as a

@@ -28,7 +28,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     private readonly PipePool _pipes;
     private readonly int _clientFd;
     private readonly BackendLeg _backendLeg;
-    private readonly TaskCompletionSource _stopped = new();
+    private TaskCompletionSource? _stopped; // made when first asked for: most connections never are
     private long _clientToken = -1;
     private int _backendFd = -1;
     private long _backendToken = -1;
@@ -41,6 +41,8 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     private EpollEvents _backendSeen;
     private IRelayOwner? _owner;
     private SplicePump? _pump;
+    private LoopTimer? _deadline;
+    private object? _deadlineFor;
     private bool _closed;
 
     /// <summary>Created on <paramref name="loop"/>'s thread by the acceptor, which owns <paramref name="fd"/> until now.</summary>
@@ -60,7 +62,22 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
     public long BytesFromBackend => Volatile.Read(ref _pump)?.BytesFromBackend ?? 0;
 
-    public Task Stopped => Volatile.Read(ref _pump)?.Completion ?? _stopped.Task;
+    public Task Stopped => Volatile.Read(ref _pump)?.Completion ?? StoppedBeforeRelay();
+
+    private Task StoppedBeforeRelay()
+    {
+        var stopped = LazyInitializer.EnsureInitialized(ref _stopped, static () => new TaskCompletionSource());
+
+        // Close sets _closed and then (after a full fence) completes what it finds in _stopped: either it
+        // found this one, or this read sees _closed.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _closed))
+        {
+            stopped.TrySetResult();
+        }
+
+        return stopped.Task;
+    }
 
     public unsafe IPEndPoint? GetLocalEndPoint()
     {
@@ -78,26 +95,28 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             : null;
     }
 
-    public async ValueTask<int> WaitForBytesAsync(CancellationToken cancellationToken)
+    public ValueTask<int> WaitForBytesAsync(TimeSpan timeout)
     {
         var result = new TaskCompletionSource<int>();
-        _loop.Post(static s =>
+        OnLoop(static s =>
         {
-            var (connection, result) = ((EpollConnection, TaskCompletionSource<int>))s!;
+            var (connection, timeout, result) = ((EpollConnection, TimeSpan, TaskCompletionSource<int>))s!;
+            connection.ArmDeadline(timeout, result);
             connection.TryWaitForBytes(result);
-        }, (this, result));
-        return await result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }, (this, timeout, result));
+        return new ValueTask<int>(result.Task);
     }
 
-    public async ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    public ValueTask<int> ReceiveAsync(Memory<byte> destination, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<int>();
-        _loop.Post(static s =>
+        OnLoop(static s =>
         {
-            var (connection, destination, result) = ((EpollConnection, Memory<byte>, TaskCompletionSource<int>))s!;
+            var (connection, destination, timeout, result) = ((EpollConnection, Memory<byte>, TimeSpan, TaskCompletionSource<int>))s!;
+            connection.ArmDeadline(timeout, result);
             connection.TryReceive(destination, result);
-        }, (this, destination, result));
-        return await result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }, (this, destination, timeout, result));
+        return new ValueTask<int>(result.Task);
     }
 
     public IRelay StartRelay(IRelayOwner owner)
@@ -110,80 +129,127 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         return this;
     }
 
-    public async ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, CancellationToken cancellationToken)
+    public ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<BackendConnect>();
-        _loop.Post(static s =>
+        OnLoop(static s =>
         {
-            var (connection, backend, result) = ((EpollConnection, IPEndPoint, TaskCompletionSource<BackendConnect>))s!;
+            var (connection, backend, timeout, result) = ((EpollConnection, IPEndPoint, TimeSpan, TaskCompletionSource<BackendConnect>))s!;
+            connection.ArmDeadline(timeout, result);
             connection.StartConnect(backend, result);
-        }, (this, backend, result));
-        try
+        }, (this, backend, timeout, result));
+        return new ValueTask<BackendConnect>(result.Task);
+    }
+
+    public ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, TimeSpan timeout)
+    {
+        var result = new TaskCompletionSource<string?>();
+        OnLoop(static s =>
         {
-            return await result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+            var (connection, prelude, timeout, result) = ((EpollConnection, ReadOnlyMemory<byte>, TimeSpan, TaskCompletionSource<string?>))s!;
+            connection.ArmDeadline(timeout, result);
+            connection.SendToBackend(prelude, result);
+        }, (this, prelude, timeout, result));
+        return new ValueTask<string?>(result.Task);
+    }
+
+    /// <summary>
+    /// The deadline of the one wait in progress (hello, connect, PROXY header: the flow waits for one
+    /// thing at a time), as a timer of the loop: one per connection, re-armed for each wait, disarmed
+    /// when the wait ends. No runtime timer or cancellation source per connection.
+    /// </summary>
+    private void ArmDeadline(TimeSpan timeout, object waiter)
+    {
+        _deadline ??= new LoopTimer(static s => ((EpollConnection)s!).DeadlinePassed(), this);
+        _deadlineFor = waiter;
+        _loop.Arm(_deadline, timeout);
+    }
+
+    /// <summary>Before a wait's result is set (its continuation runs inline and may arm the next deadline).</summary>
+    private void Disarm(object waiter)
+    {
+        if (ReferenceEquals(_deadlineFor, waiter))
         {
-            // The connect timed out (or the flow aborted): close the attempt on the loop; a completion
-            // racing with this is dropped with it.
-            _loop.Post(static s => ((EpollConnection)s!).CloseBackend(), this);
-            return new BackendConnect(BackendConnectStatus.Failed, "timeout");
+            _deadlineFor = null;
+            _loop.Cancel(_deadline!);
         }
     }
 
-    public async ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, CancellationToken cancellationToken)
+    private void Complete<T>(TaskCompletionSource<T> waiter, T value)
     {
-        var result = new TaskCompletionSource<string?>();
-        _loop.Post(static s =>
+        Disarm(waiter);
+        waiter.TrySetResult(value);
+    }
+
+    private void Fault<T>(TaskCompletionSource<T> waiter, Exception error)
+    {
+        Disarm(waiter);
+        waiter.TrySetException(error);
+    }
+
+    private void DeadlinePassed()
+    {
+        var waiter = _deadlineFor;
+        _deadlineFor = null;
+        switch (waiter)
         {
-            var (connection, prelude, result) = ((EpollConnection, ReadOnlyMemory<byte>, TaskCompletionSource<string?>))s!;
-            connection.SendToBackend(prelude, result);
-        }, (this, prelude, result));
-        try
-        {
-            return await result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            _loop.Post(static s => ((EpollConnection)s!).CloseBackend(), this);
-            return "timeout";
+            case TaskCompletionSource<int> read:
+                _onReadable = null;
+                read.TrySetException(new TimeoutException());
+                break;
+            case TaskCompletionSource<BackendConnect> connect:
+                CloseBackend(); // drops the pending connect with its socket
+                connect.TrySetResult(new BackendConnect(BackendConnectStatus.Failed, "timeout"));
+                break;
+            case TaskCompletionSource<string?> send:
+                CloseBackend();
+                send.TrySetResult("timeout");
+                break;
         }
     }
 
     public Task RunAsync(ReadOnlyMemory<byte> clientPrelude, IDisposable? preludeOwner, BandwidthThrottle? toBackend, BandwidthThrottle? toClient)
     {
         var owner = _owner ?? throw new InvalidOperationException("StartRelay first");
+        if (Volatile.Read(ref _closed))
+        {
+            preludeOwner?.Dispose(); // aborted after the connect: nothing to relay
+            return Task.CompletedTask;
+        }
+
         var backendFd = _backendFd;
         if (backendFd < 0)
         {
             throw new InvalidOperationException("no backend leg is connected");
         }
 
+        // The pump's own completion is the relay's task: no task or state machine of its own per connection.
         var pump = new SplicePump(_loop, _pipes, owner, _clientFd, backendFd);
-        var started = new TaskCompletionSource();
-        _loop.Post(static s =>
+        OnLoop(static s =>
         {
-            var (connection, pump, prelude, throttles, started) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, (BandwidthThrottle?, BandwidthThrottle?), TaskCompletionSource))s!;
-            connection.StartPump(pump, prelude, throttles.Item1, throttles.Item2);
-            started.SetResult();
-        }, (this, pump, clientPrelude, (toBackend, toClient), started));
-        return RunCoreAsync(started.Task, pump, preludeOwner);
+            var (connection, pump, prelude, preludeOwner, throttles) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, IDisposable?, (BandwidthThrottle?, BandwidthThrottle?)))s!;
+            connection.StartPump(pump, prelude, preludeOwner, throttles.Item1, throttles.Item2);
+        }, (this, pump, clientPrelude, preludeOwner, (toBackend, toClient)));
+        return pump.Completion;
     }
 
-    private static async Task RunCoreAsync(Task started, SplicePump pump, IDisposable? preludeOwner)
+    /// <summary>
+    /// Runs <paramref name="action"/> now when called on the loop (the flow runs there, see the remarks
+    /// above), else posts it there. Either way it runs on the loop thread.
+    /// </summary>
+    private void OnLoop(Action<object?> action, object? state)
     {
-        try
+        if (_loop.IsOnLoop)
         {
-            await started.ConfigureAwait(false);
-            await pump.Completion.ConfigureAwait(false);
+            action(state);
         }
-        finally
+        else
         {
-            preludeOwner?.Dispose();
+            _loop.Post(action, state);
         }
     }
 
-    public void Abort(bool reset) => _loop.Post(reset ? static s => ((EpollConnection)s!).Close(true) : static s => ((EpollConnection)s!).Close(false), this);
+    public void Abort(bool reset) => OnLoop(reset ? static s => ((EpollConnection)s!).Close(true) : static s => ((EpollConnection)s!).Close(false), this);
 
     public void Dispose() => Abort(reset: false);
 
@@ -224,13 +290,13 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     {
         if (_closed)
         {
-            result.TrySetException(new ObjectDisposedException(nameof(EpollConnection)));
+            Fault(result, new ObjectDisposedException(nameof(EpollConnection)));
             return true;
         }
 
         if (_clientError != 0)
         {
-            result.TrySetException(new PeerFailedException(LinuxNative.ErrorName(_clientError)));
+            Fault(result, new PeerFailedException(LinuxNative.ErrorName(_clientError)));
             return true;
         }
 
@@ -248,13 +314,13 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         var n = _clientReadable ? LinuxNative.Recv(_clientFd, &probe, 1, LinuxNative.MsgDontWait | LinuxNative.MsgPeek) : -1;
         if (n == 0)
         {
-            result.TrySetResult(0); // end of stream
+            Complete(result, 0); // end of stream
         }
         else if (n > 0)
         {
             var available = 0;
             _ = LinuxNative.Ioctl(_clientFd, LinuxNative.FionRead, &available);
-            result.TrySetResult(Math.Max(1, available));
+            Complete(result, Math.Max(1, available));
         }
         else if (!_clientReadable || LinuxNative.Errno == LinuxNative.EAGAIN)
         {
@@ -263,7 +329,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
         else
         {
-            result.TrySetException(new PeerFailedException(LinuxNative.ErrorName(LinuxNative.Errno)));
+            Fault(result, new PeerFailedException(LinuxNative.ErrorName(LinuxNative.Errno)));
         }
     }
 
@@ -282,7 +348,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
         if (n >= 0)
         {
-            result.TrySetResult((int)n);
+            Complete(result, (int)n);
         }
         else if (LinuxNative.Errno == LinuxNative.EAGAIN)
         {
@@ -291,7 +357,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
         else
         {
-            result.TrySetException(new PeerFailedException(LinuxNative.ErrorName(LinuxNative.Errno)));
+            Fault(result, new PeerFailedException(LinuxNative.ErrorName(LinuxNative.Errno)));
         }
     }
 
@@ -299,7 +365,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     {
         if (_closed)
         {
-            result.TrySetResult(new BackendConnect(BackendConnectStatus.Failed, "aborted"));
+            Complete(result, new BackendConnect(BackendConnectStatus.Failed, "aborted"));
             return;
         }
 
@@ -309,7 +375,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         if (fd < 0)
         {
             var errno = LinuxNative.Errno;
-            result.TrySetResult(new BackendConnect(BackendConnectStatus.NoSocket, LinuxNative.ErrorName(errno), errno is LinuxNative.EMFILE or LinuxNative.ENFILE));
+            Complete(result, new BackendConnect(BackendConnectStatus.NoSocket, LinuxNative.ErrorName(errno), errno is LinuxNative.EMFILE or LinuxNative.ENFILE));
             return;
         }
 
@@ -320,7 +386,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         var length = SocketAddress.Write(backend, new Span<byte>(address, SocketAddress.MaxSize));
         if (LinuxNative.Connect(fd, address, length) == 0)
         {
-            result.TrySetResult(BackendConnect.Connected);
+            Complete(result, BackendConnect.Connected);
             return;
         }
 
@@ -328,7 +394,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         if (error != LinuxNative.EINPROGRESS)
         {
             CloseBackend();
-            result.TrySetResult(new BackendConnect(BackendConnectStatus.Failed, LinuxNative.ErrorName(error)));
+            Complete(result, new BackendConnect(BackendConnectStatus.Failed, LinuxNative.ErrorName(error)));
             return;
         }
 
@@ -344,12 +410,12 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
             if (pending == 0)
             {
-                result.TrySetResult(BackendConnect.Connected);
+                Complete(result, BackendConnect.Connected);
             }
             else
             {
                 CloseBackend();
-                result.TrySetResult(new BackendConnect(BackendConnectStatus.Failed, LinuxNative.ErrorName(pending)));
+                Complete(result, new BackendConnect(BackendConnectStatus.Failed, LinuxNative.ErrorName(pending)));
             }
         };
     }
@@ -358,7 +424,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     {
         if (_closed || _backendFd < 0)
         {
-            result.TrySetResult("aborted");
+            Complete(result, "aborted");
             return;
         }
 
@@ -385,11 +451,11 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             }
 
             CloseBackend();
-            result.TrySetResult(LinuxNative.ErrorName(error));
+            Complete(result, LinuxNative.ErrorName(error));
             return;
         }
 
-        result.TrySetResult(null);
+        Complete(result, null);
     }
 
     private void OnBackendEvents(EpollEvents events)
@@ -408,7 +474,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
     }
 
-    private void StartPump(SplicePump pump, ReadOnlyMemory<byte> prelude, BandwidthThrottle? toBackend, BandwidthThrottle? toClient)
+    private void StartPump(SplicePump pump, ReadOnlyMemory<byte> prelude, IDisposable? preludeOwner, BandwidthThrottle? toBackend, BandwidthThrottle? toClient)
     {
         // The pump takes both registrations over (a failed registration left a token < 0: the pump then
         // tries itself and reports the failure).
@@ -422,14 +488,21 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
 
         _clientToken = _backendToken = -1;
-        Volatile.Write(ref _pump, pump);
         if (_closed)
         {
-            pump.Close(reset: false);
+            // Aborted between RunAsync and here: Close has closed both sockets already (there was no pump
+            // to hand them to), and their numbers may belong to new sockets by now: not touched again.
+            pump.Abandon(preludeOwner);
             return;
         }
 
-        pump.Start(prelude, toBackend, toClient);
+        if (_deadline is { IsArmed: false })
+        {
+            _deadline = null; // the waits are over: an idle relay does not keep the timer
+        }
+
+        Volatile.Write(ref _pump, pump);
+        pump.Start(prelude, toBackend, toClient, preludeOwner);
     }
 
     /// <summary>Before a pump that registers the sockets itself: the registrations made here go first.</summary>
@@ -472,6 +545,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         }
 
         Volatile.Write(ref _closed, true);
+        Interlocked.MemoryBarrier(); // before _stopped is read at the end (see StoppedBeforeRelay)
         var readWaiter = _onReadable;
         var writeWaiter = _onBackendWritable;
         _onReadable = null;
@@ -509,7 +583,13 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
         // Pending waits end as the sockets transport's do when their socket is closed under them.
         readWaiter?.Invoke();
         writeWaiter?.Invoke();
-        _stopped.TrySetResult();
+        if (_deadline is { IsArmed: true } deadline)
+        {
+            _loop.Cancel(deadline); // a closed connection leaves nothing in the loop's heap
+        }
+
+        _deadlineFor = null;
+        Volatile.Read(ref _stopped)?.TrySetResult();
     }
 
     private sealed class BackendLeg(EpollConnection connection) : IEpollHandler

@@ -31,6 +31,7 @@ internal sealed unsafe class SplicePump
     private readonly SpliceDirection _toBackend;
     private readonly SpliceDirection _toClient;
     private readonly TaskCompletionSource _completion = new();
+    private IDisposable? _preludeOwner;
     private bool _closed;
 
     public SplicePump(EpollLoop loop, PipePool pipes, IRelayOwner owner, int clientFd, int backendFd)
@@ -68,9 +69,11 @@ internal sealed unsafe class SplicePump
     }
 
     /// <summary>Registers both sockets (unless adopted) and starts moving bytes; <paramref name="clientPrelude"/> goes to the backend first. Loop thread only.</summary>
-    public void Start(ReadOnlyMemory<byte> clientPrelude, BandwidthThrottle? toBackend = null, BandwidthThrottle? toClient = null)
+    /// <param name="preludeOwner">Disposed as soon as the prelude has gone out (a ClientHello's pooled buffer is not held for the connection's life), or at close.</param>
+    public void Start(ReadOnlyMemory<byte> clientPrelude, BandwidthThrottle? toBackend = null, BandwidthThrottle? toClient = null, IDisposable? preludeOwner = null)
     {
         _toBackend.Prelude = clientPrelude;
+        _preludeOwner = preludeOwner;
         _toBackend.Throttle = toBackend;
         _toClient.Throttle = toClient;
         foreach (var leg in (ReadOnlySpan<SpliceLeg>)[_client, _backend])
@@ -139,6 +142,18 @@ internal sealed unsafe class SplicePump
         ReturnPipe(_toClient, force: true);
         DropBuffer(_toBackend);
         DropBuffer(_toClient);
+        ReleasePrelude();
+        _completion.TrySetResult();
+    }
+
+    /// <summary>
+    /// The connection was closed before this pump started, sockets included: nothing to register or
+    /// close; the prelude's owner is disposed and the completion set. Loop thread only.
+    /// </summary>
+    public void Abandon(IDisposable? preludeOwner)
+    {
+        _closed = true;
+        preludeOwner?.Dispose();
         _completion.TrySetResult();
     }
 
@@ -225,6 +240,7 @@ internal sealed unsafe class SplicePump
                     return true;
                 }
 
+                ReleasePrelude();
                 progress = true;
             }
 
@@ -588,6 +604,13 @@ internal sealed unsafe class SplicePump
             d.Pipe = null;
             _pipes.Return(pipe);
         }
+    }
+
+    private void ReleasePrelude()
+    {
+        var owner = _preludeOwner;
+        _preludeOwner = null;
+        owner?.Dispose();
     }
 
     private void Fail(RelaySide side)

@@ -7,12 +7,14 @@ namespace L4Balancer.Core.Transport.Sockets;
 internal sealed class SocketClientConnection : IClientConnection
 {
     private readonly RelayOptions _options;
+    private readonly TimeProvider _time;
     private SocketRelay? _relay;
 
-    public SocketClientConnection(Socket socket, RelayOptions options)
+    public SocketClientConnection(Socket socket, RelayOptions options, TimeProvider time)
     {
         Socket = socket;
         _options = options;
+        _time = time;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
     }
 
@@ -32,28 +34,38 @@ internal sealed class SocketClientConnection : IClientConnection
         }
     }
 
-    public async ValueTask<int> WaitForBytesAsync(CancellationToken cancellationToken)
+    public async ValueTask<int> WaitForBytesAsync(TimeSpan timeout)
     {
+        using var deadline = new CancellationTokenSource(timeout, _time);
         try
         {
-            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, deadline.Token).ConfigureAwait(false);
             return Socket.Available;
         }
         catch (SocketException ex)
         {
             throw new PeerFailedException(ex.SocketErrorCode.ToString(), ex);
         }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException();
+        }
     }
 
-    public async ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    public async ValueTask<int> ReceiveAsync(Memory<byte> destination, TimeSpan timeout)
     {
+        using var deadline = new CancellationTokenSource(timeout, _time);
         try
         {
-            return await Socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            return await Socket.ReceiveAsync(destination, SocketFlags.None, deadline.Token).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
             throw new PeerFailedException(ex.SocketErrorCode.ToString(), ex);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException();
         }
     }
 
@@ -66,7 +78,7 @@ internal sealed class SocketClientConnection : IClientConnection
             throw new InvalidOperationException("the relay of this connection has already started");
         }
 
-        return _relay = new SocketRelay(this, owner, _options);
+        return _relay = new SocketRelay(this, owner, _options, _time);
     }
 
     public void Dispose() => Socket.Dispose();

@@ -14,6 +14,7 @@ internal sealed class SocketRelay : IRelay
     private readonly SocketClientConnection _client;
     private readonly IRelayOwner _owner;
     private readonly RelayOptions _options;
+    private readonly TimeProvider _time;
     private readonly SocketPipe _clientPipe;
     private readonly Task _clientReceive;
     private Socket? _backendSocket;
@@ -21,8 +22,9 @@ internal sealed class SocketRelay : IRelay
     private Task? _run;
     private int _aborted;
 
-    public SocketRelay(SocketClientConnection client, IRelayOwner owner, RelayOptions options)
+    public SocketRelay(SocketClientConnection client, IRelayOwner owner, RelayOptions options, TimeProvider time)
     {
+        _time = time;
         _client = client;
         _owner = owner;
         _options = options;
@@ -41,8 +43,9 @@ internal sealed class SocketRelay : IRelay
 
     private bool Aborted => Volatile.Read(ref _aborted) != 0;
 
-    public async ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, CancellationToken cancellationToken)
+    public async ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, TimeSpan timeout)
     {
+        using var deadline = new CancellationTokenSource(timeout, _time);
         Socket socket;
         try
         {
@@ -65,7 +68,7 @@ internal sealed class SocketRelay : IRelay
             }
 
             socket.NoDelay = true;
-            await socket.ConnectAsync(backend, cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(backend, deadline.Token).ConfigureAwait(false);
             return BackendConnect.Connected;
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
@@ -75,8 +78,9 @@ internal sealed class SocketRelay : IRelay
         }
     }
 
-    public async ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, CancellationToken cancellationToken)
+    public async ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, TimeSpan timeout)
     {
+        using var deadline = new CancellationTokenSource(timeout, _time);
         var socket = Volatile.Read(ref _backendSocket) ?? throw new InvalidOperationException("no backend leg is connected");
         try
         {
@@ -84,7 +88,7 @@ internal sealed class SocketRelay : IRelay
             // leaves at once as the spec asks; the loop only guards against a partial send.
             while (!prelude.IsEmpty)
             {
-                var sent = await socket.SendAsync(prelude, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var sent = await socket.SendAsync(prelude, SocketFlags.None, deadline.Token).ConfigureAwait(false);
                 prelude = prelude[sent..];
             }
 
