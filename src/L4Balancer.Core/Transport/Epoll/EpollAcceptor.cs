@@ -6,8 +6,8 @@ namespace L4Balancer.Core.Transport.Epoll;
 /// <summary>
 /// Accepts on one listening socket for one loop. Every loop registers the same socket with
 /// <c>EPOLLEXCLUSIVE</c> (level-triggered), so a new connection wakes one loop, not all; a turn accepts
-/// at most <see cref="AcceptBudget"/> connections (HAProxy's <c>tune.maxaccept</c>), so established
-/// connections are served between bursts of new ones. Out of descriptors, accepting pauses for
+/// at most <see cref="AcceptBudget"/> connections (HAProxy's <c>tune.maxaccept</c>), after the turn's other
+/// events, so established connections are served before and between bursts of new ones. Out of descriptors, accepting pauses for
 /// <see cref="AcceptFailures.Pause"/> instead of spinning on a socket that stays readable.
 /// </summary>
 internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Action<IClientConnection> onAccepted, Action<int> onFailed) : IEpollHandler
@@ -18,6 +18,7 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
     private LoopTimer? _resume;
     private long _token = -1;
     private bool _stopped;
+    private bool _acceptQueued;
 
     /// <summary>Loop thread only.</summary>
     public bool Start()
@@ -44,6 +45,18 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
 
     public void OnEvents(EpollEvents events)
     {
+        // Established connections first: the accepts wait until the turn has handled every other event
+        // (posted work runs after them). Level-triggered, so what this batch leaves is reported again.
+        if (!_acceptQueued)
+        {
+            _acceptQueued = true;
+            loop.Post(static s => ((EpollAcceptor)s!).AcceptBatch(), this);
+        }
+    }
+
+    private void AcceptBatch()
+    {
+        _acceptQueued = false;
         var address = stackalloc byte[SocketAddress.MaxSize];
         for (var i = 0; i < AcceptBudget && !_stopped; i++)
         {

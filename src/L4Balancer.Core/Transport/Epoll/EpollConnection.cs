@@ -98,24 +98,38 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     public ValueTask<int> WaitForBytesAsync(TimeSpan timeout)
     {
         var result = new TaskCompletionSource<int>();
-        OnLoop(static s =>
+        if (_loop.IsOnLoop)
         {
-            var (connection, timeout, result) = ((EpollConnection, TimeSpan, TaskCompletionSource<int>))s!;
-            connection.ArmDeadline(timeout, result);
-            connection.TryWaitForBytes(result);
-        }, (this, timeout, result));
+            WaitForBytes(timeout, result); // the common case (see the remarks): no state to box
+        }
+        else
+        {
+            _loop.Post(static s =>
+            {
+                var (connection, timeout, result) = ((EpollConnection, TimeSpan, TaskCompletionSource<int>))s!;
+                connection.WaitForBytes(timeout, result);
+            }, (this, timeout, result));
+        }
+
         return new ValueTask<int>(result.Task);
     }
 
     public ValueTask<int> ReceiveAsync(Memory<byte> destination, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<int>();
-        OnLoop(static s =>
+        if (_loop.IsOnLoop)
         {
-            var (connection, destination, timeout, result) = ((EpollConnection, Memory<byte>, TimeSpan, TaskCompletionSource<int>))s!;
-            connection.ArmDeadline(timeout, result);
-            connection.TryReceive(destination, result);
-        }, (this, destination, timeout, result));
+            Receive(destination, timeout, result);
+        }
+        else
+        {
+            _loop.Post(static s =>
+            {
+                var (connection, destination, timeout, result) = ((EpollConnection, Memory<byte>, TimeSpan, TaskCompletionSource<int>))s!;
+                connection.Receive(destination, timeout, result);
+            }, (this, destination, timeout, result));
+        }
+
         return new ValueTask<int>(result.Task);
     }
 
@@ -132,12 +146,19 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     public ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<BackendConnect>();
-        OnLoop(static s =>
+        if (_loop.IsOnLoop)
         {
-            var (connection, backend, timeout, result) = ((EpollConnection, IPEndPoint, TimeSpan, TaskCompletionSource<BackendConnect>))s!;
-            connection.ArmDeadline(timeout, result);
-            connection.StartConnect(backend, result);
-        }, (this, backend, timeout, result));
+            Connect(backend, timeout, result);
+        }
+        else
+        {
+            _loop.Post(static s =>
+            {
+                var (connection, backend, timeout, result) = ((EpollConnection, IPEndPoint, TimeSpan, TaskCompletionSource<BackendConnect>))s!;
+                connection.Connect(backend, timeout, result);
+            }, (this, backend, timeout, result));
+        }
+
         return new ValueTask<BackendConnect>(result.Task);
     }
 
@@ -151,6 +172,24 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
             connection.SendToBackend(prelude, result);
         }, (this, prelude, timeout, result));
         return new ValueTask<string?>(result.Task);
+    }
+
+    private void WaitForBytes(TimeSpan timeout, TaskCompletionSource<int> result)
+    {
+        ArmDeadline(timeout, result);
+        TryWaitForBytes(result);
+    }
+
+    private void Receive(Memory<byte> destination, TimeSpan timeout, TaskCompletionSource<int> result)
+    {
+        ArmDeadline(timeout, result);
+        TryReceive(destination, result);
+    }
+
+    private void Connect(IPEndPoint backend, TimeSpan timeout, TaskCompletionSource<BackendConnect> result)
+    {
+        ArmDeadline(timeout, result);
+        StartConnect(backend, result);
     }
 
     /// <summary>
@@ -225,11 +264,19 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
         // The pump's own completion is the relay's task: no task or state machine of its own per connection.
         var pump = new SplicePump(_loop, _pipes, owner, _clientFd, backendFd);
-        OnLoop(static s =>
+        if (_loop.IsOnLoop)
         {
-            var (connection, pump, prelude, preludeOwner, throttles) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, IDisposable?, (BandwidthThrottle?, BandwidthThrottle?)))s!;
-            connection.StartPump(pump, prelude, preludeOwner, throttles.Item1, throttles.Item2);
-        }, (this, pump, clientPrelude, preludeOwner, (toBackend, toClient)));
+            StartPump(pump, clientPrelude, preludeOwner, toBackend, toClient);
+        }
+        else
+        {
+            _loop.Post(static s =>
+            {
+                var (connection, pump, prelude, preludeOwner, throttles) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, IDisposable?, (BandwidthThrottle?, BandwidthThrottle?)))s!;
+                connection.StartPump(pump, prelude, preludeOwner, throttles.Item1, throttles.Item2);
+            }, (this, pump, clientPrelude, preludeOwner, (toBackend, toClient)));
+        }
+
         return pump.Completion;
     }
 
