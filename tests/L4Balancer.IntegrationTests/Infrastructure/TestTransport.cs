@@ -18,4 +18,15 @@ internal static class TestTransport
 
     /// <summary>The transport in-process engines use: the forced one, or what <c>auto</c> picks on this machine.</summary>
     public static TransportKind Effective { get; } = Forced ?? (EpollTransport.IsSupported ? TransportKind.Epoll : TransportKind.Sockets);
+
+    /// <summary>
+    /// The <c>[global] transport</c> value for configs the real executable runs: the override cannot
+    /// reach a child process's engine, so the same choice goes into its config file.
+    /// </summary>
+    public static string ConfigValue { get; } = Forced switch
+    {
+        TransportKind.Epoll => "epoll",
+        TransportKind.Sockets => "sockets",
+        _ => "auto",
+    };
 }

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using L4Balancer.Core.Limits;
+using L4Balancer.Core.Net;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Ops;
@@ -221,6 +223,156 @@ public class DescriptorBudgetTests
         }
     }
 
+    /// <summary>
+    /// The test above leaves the limit for a moment only: the spare descriptors released at the first
+    /// EMFILE open holes below the limit, and the next accept goes through. Here the limit is set so that
+    /// even with the spares released no descriptor number below it is free (the kernel hands out the
+    /// lowest free number, which must be below the soft limit, whatever the count of open ones), so accept
+    /// fails for seconds on every loop: on epoll each loop's acceptor retries every 100 ms. Meanwhile the
+    /// process must not spin or die, must log one line for all those failures, and the held connections
+    /// must keep relaying (bulk too: on epoll the pump's splice path, whose pipes come from a pool that
+    /// cannot open new ones now); once descriptors are free again, the backlog is accepted.
+    /// With no descriptor free the runtime itself cannot create a thread (SpareDescriptors: the limit
+    /// fell more than its count below what is open). The epoll transport needs none here: accepting,
+    /// its retry timer and the relays run on its own loop threads. The sockets transport's accept loop
+    /// and relays run on the thread pool, and a thread it adds then aborts the process ("Out of
+    /// memory.", seen in 2 of 4 runs), so there this case is skipped; the test above covers the limit
+    /// on both transports.
+    /// </summary>
+    [EpollPrlimitFact("with no descriptor free the thread pool's next thread aborts the runtime (see the summary)")]
+    public async Task Held_at_the_limit_accept_fails_for_seconds_without_a_spin_logs_once_and_resumes_when_descriptors_free_up()
+    {
+        const int Held = 20;
+
+        await using var backend = TestBackend.Echo();
+        var listener = TestConfigs.ClosedPort();
+        var admin = TestConfigs.ClosedPort();
+        var token = Guid.NewGuid().ToString("N");
+        var path = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString(), (admin.ToString(), token)));
+        var held = new List<Socket>();
+        var pending = new List<Socket>();
+        try
+        {
+            await using var process = BalancerProcess.Start("run", "--config", path);
+            using var http = AdminClient(admin, token); // keeps its connection: it needs no new descriptor later
+            await WaitForHealthzAsync(http);
+            for (var i = 0; i < Held; i++)
+            {
+                var client = await SocketExtensions.ConnectToAsync(listener);
+                held.Add(client);
+                Assert.Equal(Outcome.Served, await ProbeAsync(client, TimeSpan.FromSeconds(10)));
+            }
+
+            await ProcFs.WaitForQuietAsync(process.Id);
+            var (_, hard) = ProcFs.OpenFilesLimit(process.Id);
+            var soft = LowestFreeWithoutSpares(process.Id);
+            await PrlimitAsync(process.Id, $"--nofile={soft}:");
+            for (var i = 0; i < 3; i++)
+            {
+                pending.Add(await SocketExtensions.ConnectToAsync(listener)); // completed in the kernel's backlog
+            }
+
+            await process.WaitForLineAsync(@"listener main: accept failed \(TooManyOpenSockets\)", TimeSpan.FromSeconds(15));
+            var failingSince = DateTime.UtcNow;
+
+            double cpu;
+            try
+            {
+                cpu = await ProcFs.QuietestCpuOverAsync(process.Id, CpuWindow, MaxCpuSecondsOverWindow);
+            }
+            catch (IOException) when (process.HasExited)
+            {
+                throw new Xunit.Sdk.XunitException("the balancer died at its descriptor limit:\n" + process.Transcript(40));
+            }
+
+            Assert.False(process.HasExited, "the balancer died at its descriptor limit:\n" + process.Transcript(40));
+            Assert.True(cpu < MaxCpuSecondsOverWindow, $"the balancer used {cpu:F2} s of CPU in the quietest of 3 windows of {CpuWindow.TotalSeconds} s while accept failed with EMFILE (a spinning accept loop?)");
+
+            // The CPU figure is only worth something if accept was failing all along.
+            Assert.Empty(process.Matches("listener main: accepting again"));
+
+            // Open connections keep working at the limit: a line on each, and 1 MiB both ways on one.
+            foreach (var client in held)
+            {
+                Assert.Equal(Outcome.Served, await ProbeAsync(client, TimeSpan.FromSeconds(10)));
+            }
+
+            await BulkEchoAsync(held[0], 1024 * 1024, TimeSpan.FromSeconds(30));
+
+            // Still failing, and logged once per interval: one line (more only if this ran past an interval).
+            Assert.Empty(process.Matches("listener main: accepting again"));
+            var failureLines = process.Matches("listener main: accept failed").Count;
+            Assert.InRange(failureLines, 1, 1 + (int)((DateTime.UtcNow - failingSince) / AcceptFailures.LogInterval));
+
+            await PrlimitAsync(process.Id, $"--nofile={hard}:");
+            var recovered = await process.WaitForLineAsync(@"listener main: accepting again after (\d+) failed accepts", TimeSpan.FromSeconds(15));
+
+            // Many attempts (each loop every 100 ms for seconds), few lines: not one line per attempt.
+            var failedAccepts = int.Parse(recovered.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(failedAccepts >= 10 * failureLines, $"{failedAccepts} failed accepts, {failureLines} log lines");
+
+            // The backlog is accepted: each served, or refused while the budget still follows the low limit.
+            foreach (var client in pending)
+            {
+                Assert.NotEqual(Outcome.Hung, await ProbeAsync(client, TimeSpan.FromSeconds(10)));
+            }
+
+            await Deadline.UntilAsync(async () => await DescriptorLimitAsync(http) == hard, because: "the budget to follow the raised soft limit");
+            using (var again = await SocketExtensions.ConnectToAsync(listener))
+            {
+                Assert.Equal(Outcome.Served, await ProbeAsync(again, TimeSpan.FromSeconds(10)));
+            }
+
+            foreach (var client in held)
+            {
+                Assert.Equal(Outcome.Served, await ProbeAsync(client, TimeSpan.FromSeconds(10)));
+            }
+
+            Assert.False(process.HasExited);
+            foreach (var client in held.Concat(pending))
+            {
+                client.Dispose(); // else SIGTERM would wait drain_timeout for them
+            }
+
+            process.Signal(BalancerProcess.SIGTERM);
+            Assert.Equal(0, await process.WaitForExitAsync(Deadline.After()));
+        }
+        finally
+        {
+            foreach (var client in held.Concat(pending))
+            {
+                client.Dispose();
+            }
+
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// The lowest descriptor number <paramref name="pid"/> would have free once its spare descriptors
+    /// (the ones open on /dev/null) are released: as a soft limit, it leaves no number below it to open.
+    /// </summary>
+    private static int LowestFreeWithoutSpares(int pid)
+    {
+        var used = new HashSet<int>();
+        foreach (var entry in Directory.GetFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            var target = new FileInfo(entry).LinkTarget;
+            if (target is not null && target != "/dev/null")
+            {
+                used.Add(int.Parse(Path.GetFileName(entry), System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        var lowest = 0;
+        while (used.Contains(lowest))
+        {
+            lowest++;
+        }
+
+        return lowest;
+    }
+
     private static HttpClient AdminClient(IPEndPoint admin, string token)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -248,6 +400,26 @@ public class DescriptorBudgetTests
     {
         var (code, output, errors) = await ExternalTool.RunAsync(PrlimitFactAttribute.Path!, ["--pid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), limit]);
         Assert.True(code == 0, $"prlimit {limit} failed: {output}{errors}");
+    }
+
+    /// <summary>Sends <paramref name="length"/> bytes through the echo backend while reading them back, and compares.</summary>
+    private static async Task BulkEchoAsync(Socket socket, int length, TimeSpan timeout)
+    {
+        var token = Deadline.After(timeout);
+        var sent = new byte[length];
+        Random.Shared.NextBytes(sent);
+        var received = new byte[length];
+        var sending = socket.SendAllAsync(sent, token);
+        var total = 0;
+        while (total < length)
+        {
+            var n = await socket.ReceiveAsync(received.AsMemory(total), SocketFlags.None, token);
+            Assert.True(n > 0, $"the connection closed after {total} of {length} echoed bytes");
+            total += n;
+        }
+
+        await sending;
+        Assert.True(received.AsSpan().SequenceEqual(sent), "the echoed bytes differ from those sent");
     }
 
     /// <summary>Sends a line and reads it back: served (echoed through the balancer), closed (FIN or reset), or hung.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Ops;
 
@@ -12,10 +13,15 @@ internal static class OpsConfigs
         return path;
     }
 
-    /// <summary>One port-routed listener in front of one backend; an [admin] table when <paramref name="admin"/> is given.</summary>
+    /// <summary>
+    /// One port-routed listener in front of one backend; an [admin] table when <paramref name="admin"/> is
+    /// given. The transport is the suite's (<see cref="TestTransport"/>), so these runs of the real
+    /// executable cover each transport too.
+    /// </summary>
     public static string PortRouted(IPEndPoint backend, string bind = "127.0.0.1:0", (string Listen, string Token)? admin = null) => $"""
         [global]
         drain_timeout = "30s"
+        transport = "{TestTransport.ConfigValue}"
         {(admin is { } a ? $"""
 
         [admin]

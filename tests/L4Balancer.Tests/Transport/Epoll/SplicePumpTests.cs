@@ -122,6 +122,90 @@ public sealed class SplicePumpTests : IDisposable
         Assert.Equal(SHA256.HashData(payload), SHA256.HashData(received));
     }
 
+    /// <summary>
+    /// The connection's handler registers both sockets first and the pump adopts the registrations. A
+    /// client that sent its request and its FIN before the relay started raised its only edge-triggered
+    /// events while that handler owned the socket: the pump learns of them through Adopt and nothing
+    /// else. (The first version hung here: its first read was short, taken as "socket empty", and no
+    /// further event was ever to come for the FIN.)
+    /// </summary>
+    [LinuxFact]
+    public async Task An_adopted_client_whose_request_and_FIN_came_before_the_relay_started_has_both_passed_on()
+    {
+        using var clientPair = await LoopbackPair.ConnectAsync();
+        using var backendPair = await LoopbackPair.ConnectAsync();
+        var clientFd = Rig.Duplicate(clientPair.Server);
+        var backendFd = Rig.Duplicate(backendPair.Client);
+        var earlierClient = new RecordingHandler();
+        var earlierBackend = new RecordingHandler();
+        var (clientToken, backendToken) = await OnLoopAsync(() =>
+            (_loop.Register(clientFd, SplicePump.Interest, earlierClient), _loop.Register(backendFd, SplicePump.Interest, earlierBackend)));
+        Assert.True(clientToken >= 0 && backendToken >= 0, "registration failed");
+
+        var request = RandomNumberGenerator.GetBytes(3000); // one short read
+        await clientPair.Client.SendAsync(request);
+        clientPair.Client.Shutdown(SocketShutdown.Send);
+        await UntilAsync(() => (earlierClient.Seen & (EpollEvents.In | EpollEvents.ReadHangup)) == (EpollEvents.In | EpollEvents.ReadHangup), "the earlier handler to see the request and the FIN");
+
+        var pump = new SplicePump(_loop, _pipes, new RecordingOwner(), clientFd, backendFd);
+        await OnLoopAsync(() =>
+        {
+            pump.Adopt(clientToken, earlierClient.Seen, backendToken, earlierBackend.Seen);
+            pump.Start(default);
+            return true;
+        });
+
+        var received = await ReadToEndAsync(backendPair.Server); // ends only if the FIN was passed on
+        Assert.Equal(request, received);
+        Assert.Equal(request.Length, pump.BytesFromClient);
+
+        // The other way still works after the half-close, and the pump finishes.
+        await backendPair.Server.SendAsync("response"u8.ToArray());
+        backendPair.Server.Shutdown(SocketShutdown.Send);
+        Assert.Equal("response", System.Text.Encoding.ASCII.GetString(await ReadToEndAsync(clientPair.Client)));
+        await pump.Completion.WaitAsync(Deadline);
+    }
+
+    /// <summary>
+    /// The other order: the request and the FIN are queued before the sockets are registered, and the
+    /// pump adopts the registrations in the same loop turn, so the earlier handler saw nothing (events 0).
+    /// Start reads optimistically, and the readiness the registration found reaches the pump's leg.
+    /// </summary>
+    [LinuxFact]
+    public async Task An_adopted_client_whose_request_and_FIN_were_queued_unseen_has_both_passed_on()
+    {
+        using var clientPair = await LoopbackPair.ConnectAsync();
+        using var backendPair = await LoopbackPair.ConnectAsync();
+        var request = RandomNumberGenerator.GetBytes(3000);
+        await clientPair.Client.SendAsync(request);
+        clientPair.Client.Shutdown(SocketShutdown.Send);
+
+        // Queued at the middle socket before anything is registered (FIONREAD counts it there).
+        await UntilAsync(() => clientPair.Server.Available == request.Length, "the request to reach the middle socket");
+        var clientFd = Rig.Duplicate(clientPair.Server);
+        var backendFd = Rig.Duplicate(backendPair.Client);
+        var earlierClient = new RecordingHandler();
+        var earlierBackend = new RecordingHandler();
+        var pump = new SplicePump(_loop, _pipes, new RecordingOwner(), clientFd, backendFd);
+        await OnLoopAsync(() =>
+        {
+            var clientToken = _loop.Register(clientFd, SplicePump.Interest, earlierClient);
+            var backendToken = _loop.Register(backendFd, SplicePump.Interest, earlierBackend);
+            Assert.True(clientToken >= 0 && backendToken >= 0, "registration failed");
+            pump.Adopt(clientToken, EpollEvents.None, backendToken, EpollEvents.None);
+            pump.Start(default);
+            return true;
+        });
+
+        var received = await ReadToEndAsync(backendPair.Server);
+        Assert.Equal(request, received);
+        Assert.Equal(EpollEvents.None, earlierClient.Seen); // the premise: the earlier handler saw nothing
+
+        backendPair.Server.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await ReadToEndAsync(clientPair.Client));
+        await pump.Completion.WaitAsync(Deadline);
+    }
+
     private static int RandomSize(Random random) => random.Next(4) switch
     {
         0 => random.Next(1, 100),
@@ -168,6 +252,35 @@ public sealed class SplicePumpTests : IDisposable
         return received.ToArray();
     }
 
+    /// <summary>Runs <paramref name="work"/> on the loop's thread (registrations and the pump are loop-only).</summary>
+    private async Task<T> OnLoopAsync<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop.Post(_ =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        }, null);
+        return await done.Task.WaitAsync(Deadline);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (!condition())
+        {
+            Assert.False(deadline.IsCancellationRequested, $"timed out waiting for {what}");
+            await Task.Delay(5, CancellationToken.None);
+        }
+    }
+
     /// <summary>Polls <paramref name="read"/> until it stops growing for several turns of the loop.</summary>
     private async Task<long> PlateauAsync(Func<long> read)
     {
@@ -204,6 +317,16 @@ public sealed class SplicePumpTests : IDisposable
         public void OnActivity()
         {
         }
+    }
+
+    /// <summary>The handler a socket had before the pump adopted it: records what epoll reported.</summary>
+    private sealed class RecordingHandler : IEpollHandler
+    {
+        private int _seen;
+
+        public EpollEvents Seen => (EpollEvents)Volatile.Read(ref _seen);
+
+        public void OnEvents(EpollEvents events) => Interlocked.Or(ref _seen, (int)events);
     }
 
     private sealed class Rig : IAsyncDisposable
@@ -244,7 +367,7 @@ public sealed class SplicePumpTests : IDisposable
         }
 
         /// <summary>The pump's own descriptor (it closes it); the Socket's copy is closed here at once.</summary>
-        private static int Duplicate(Socket socket)
+        public static int Duplicate(Socket socket)
         {
             socket.Blocking = false;
             var fd = LinuxNative.DupCloexec((int)socket.Handle);
