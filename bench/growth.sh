@@ -236,17 +236,21 @@ EOF
 done
 
 # ---------------------------------------------------------------- build
-if [[ -z $L4B_BIN ]]; then
+NEED_L4B=0
+[[ " $GROWTH_PROXIES " == *" l4b-"* ]] && NEED_L4B=1
+if ((NEED_L4B)) && [[ -z $L4B_BIN ]]; then
   say "publishing L4Balancer (Release) into $TMP/l4b"
   dotnet publish src/L4Balancer -c Release -o "$TMP/l4b" -v quiet -nologo >"$TMP/publish.out" 2>&1 ||
     { cat "$TMP/publish.out" >&2; die "dotnet publish failed"; }
   L4B_BIN=$TMP/l4b/l4balancer
 fi
-[[ -x $L4B_BIN ]] || die "L4B_BIN=$L4B_BIN is not executable"
-for transport in epoll sockets; do
-  "$L4B_BIN" check --config "$TMP/l4b-$transport.toml" >"$TMP/l4b-check.out" 2>&1 ||
-    { cat "$TMP/l4b-check.out" >&2; die "l4balancer rejected the generated config ($transport)"; }
-done
+if ((NEED_L4B)); then
+  [[ -x $L4B_BIN ]] || die "L4B_BIN=$L4B_BIN is not executable"
+  for transport in epoll sockets; do
+    "$L4B_BIN" check --config "$TMP/l4b-$transport.toml" >"$TMP/l4b-check.out" 2>&1 ||
+      { cat "$TMP/l4b-check.out" >&2; die "l4balancer rejected the generated config ($transport)"; }
+  done
+fi
 say "building $LOADTEST_DIR (Release)"
 dotnet build "$LOADTEST_DIR" -c Release -v quiet -nologo >"$TMP/loadtest-build.out" 2>&1 ||
   { cat "$TMP/loadtest-build.out" >&2; die "building $LOADTEST_DIR failed"; }
@@ -468,7 +472,7 @@ v_haproxy=$(haproxy -v 2>&1 | awk 'NR == 1 {print $3}')
 v_nginx=$(nginx -v 2>&1 | sed 's|.*nginx/||')
 v_sdk=$(dotnet --version 2>/dev/null || echo "?")
 v_runtime=$(dotnet --list-runtimes 2>/dev/null | awk '/Microsoft.NETCore.App/ {v = $2} END {print v}')
-v_l4b=$("$L4B_BIN" --version 2>/dev/null | awk '{print $2}')
+v_l4b=$( ((NEED_L4B)) && "$L4B_BIN" --version 2>/dev/null | awk '{print $2}' || echo "not run")
 git_rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "?")
 git_dirty=$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (uncommitted changes)" || true)
 env_cmd="GROWTH_COUNTS=\"$GROWTH_COUNTS\" GROWTH_PROXIES=\"$GROWTH_PROXIES\" "
