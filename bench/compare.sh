@@ -628,6 +628,20 @@ run_stream() {
   sleep "$SETTLE_SECONDS"
 }
 
+# The stream backend prints its totals when it stops (SIGTERM): its send lag (send − due) says
+# whether it kept its schedule, its CPU what it took from the machine. Stopped here, after the
+# stream step, so they make it into the report; the EXIT trap then has nothing left to stop.
+stop_stream_backend() {
+  local pid=${PID[stream-backend]} name keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+  for name in "${STARTED[@]}"; do [[ $name == stream-backend ]] || keep+=("$name"); done
+  STARTED=("${keep[@]}")
+  NOTES+=("stream backend, all four targets and their warm-ups together: $(grep -E '^(send lag|cpu:)' "$TMP/stream-backend.out" | tr '\n' ';' | sed 's/;$//; s/;/; /g')")
+}
+
 # ---------------------------------------------------------------- the runs
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # CPU ticks used so far by every process that is neither this script nor one of its descendants
@@ -710,6 +724,7 @@ if ((HAVE_LOADTEST)); then
   wait_listen l4balancer "$P_L4B_STREAM"
   wait_listen haproxy "$P_HAP_STREAM"
   for t in "${TARGETS[@]}"; do run_stream "$t"; done
+  stop_stream_backend
   NOTES+=("stream: $STREAM_CONNECTIONS connections, requests spread over ${STREAM_RAMP_SECONDS} s; each stream a ${STREAM_CHUNK_BYTES}-byte chunk every ${STREAM_CHUNK_MS} ms for ${STREAM_SECONDS} s from \`L4Balancer.LoadTest serve --kind stream\` (one process for all targets). Chunk delay = the client's receive time − the send time the backend stamped in the chunk (both CLOCK_MONOTONIC on this machine), chunks received between ${STREAM_RAMP_SECONDS} s and ${STREAM_SECONDS} s, when every stream is open. Proxy CPU % = user+system of the proxy process (nginx: master and workers) over that window ÷ its length × 100 (100 = one core). Backend CPU % is over the whole client run (ramp and stream ends included); generator CPU % over the window.")
  fi
 else

@@ -78,7 +78,9 @@ internal sealed class StreamConnection(IPEndPoint target, byte[] request, RunClo
         {
             while (true)
             {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                // The Memory overload: its ValueTask comes from the socket's cached event args. A bare
+                // byte[] binds to the ArraySegment overload, a new Task per receive (73 B a chunk).
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
                 var now = Clock.Now;
                 if (received == 0)
                 {
