@@ -649,7 +649,8 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # are counted through the parent that reaps them. Its growth over the run is what something else on
 # the machine used. Steal time comes from /proc/stat.
 other_ticks() {
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v me=$$ '
+  # A process that exits between the glob and cat makes cat fail; under pipefail that would end the script.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v me=$$ '
     {
       pid = $1; match($0, /.*\)/); split(substr($0, RLENGTH + 2), f, " ")
       if (int(f[7] / 2097152) % 2) next            # PF_KTHREAD
@@ -724,8 +725,8 @@ if ((HAVE_LOADTEST)); then
   wait_listen l4balancer "$P_L4B_STREAM"
   wait_listen haproxy "$P_HAP_STREAM"
   for t in "${TARGETS[@]}"; do run_stream "$t"; done
-  stop_stream_backend
   NOTES+=("stream: $STREAM_CONNECTIONS connections, requests spread over ${STREAM_RAMP_SECONDS} s; each stream a ${STREAM_CHUNK_BYTES}-byte chunk every ${STREAM_CHUNK_MS} ms for ${STREAM_SECONDS} s from \`L4Balancer.LoadTest serve --kind stream\` (one process for all targets). Chunk delay = the client's receive time − the send time the backend stamped in the chunk (both CLOCK_MONOTONIC on this machine), chunks received between ${STREAM_RAMP_SECONDS} s and ${STREAM_SECONDS} s, when every stream is open. Proxy CPU % = user+system of the proxy process (nginx: master and workers) over that window ÷ its length × 100 (100 = one core). Backend CPU % is over the whole client run (ramp and stream ends included); generator CPU % over the window.")
+  stop_stream_backend
  fi
 else
   say "$SKIP_MSG (rr, idle and stream rows)"

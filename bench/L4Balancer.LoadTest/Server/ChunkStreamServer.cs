@@ -176,14 +176,21 @@ internal sealed class ChunkStreamServer : IAsyncDisposable
         var due = new PriorityQueue<StreamSession, long>();
         while (!_stop.IsCancellationRequested)
         {
-            while (_requested.TryDequeue(out var started))
-            {
-                due.Enqueue(started, started.Due);
-            }
-
             var now = Clock.Now;
-            while (due.TryPeek(out var session, out var at) && at <= now)
+            while (true)
             {
+                // New streams join at every turn, not only after a backlog is cleared: a ticker that
+                // fell behind would otherwise hold every first chunk until it caught up.
+                while (_requested.TryDequeue(out var started))
+                {
+                    due.Enqueue(started, started.Due);
+                }
+
+                if (!due.TryPeek(out var session, out var at) || at > now)
+                {
+                    break;
+                }
+
                 due.Dequeue();
                 var next = Step(session, now);
                 if (next >= 0)
