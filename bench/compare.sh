@@ -5,7 +5,8 @@
 #   haproxy     HAProxy, mode tcp, balance leastconn
 #   nginx       nginx stream, least_conn
 # Each proxy sits in front of the same backends: one nginx (http, `return 200 "ok\n"`) listening
-# on two loopback ports, and `iperf3 -s` for bulk transfer. Everything is on 127.0.0.1.
+# on two loopback ports, `iperf3 -s` for bulk transfer, and for the stream step our generator's
+# `serve --kind stream` (LLM-shaped: timestamped chunks). Everything is on 127.0.0.1.
 #
 # Loads (tools nobody here wrote, plus our own generator when it is present):
 #   wrk keep-alive  wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${WRK_SECONDS}s --latency
@@ -13,6 +14,15 @@
 #   iperf3          iperf3 -c 127.0.0.1 -p PORT -t $IPERF_SECONDS (one stream)
 #   rr              $LOADTEST rr at RR_PERCENT % of HAProxy's keep-alive request rate of this run
 #   idle            $LOADTEST idle: RSS bytes per idle connection of the proxy process
+#   stream          $LOADTEST stream: $STREAM_CONNECTIONS streams, each a $STREAM_CHUNK_BYTES-byte chunk every
+#                   $STREAM_CHUNK_MS ms for $STREAM_SECONDS s (server-sent tokens), requests spread over
+#                   $STREAM_RAMP_SECONDS s; per chunk the delay from the backend's stamped send time (CLOCK_MONOTONIC,
+#                   one clock for every process here) to the client's receive; the proxy's CPU % over
+#                   the window when every stream is open (ramp end → STREAM_SECONDS)
+#
+# STEPS picks the steps to run, in this order whatever the order given: ka close iperf rr idle stream
+# (default: all). E.g. STEPS=stream, or STEPS="ka close". rr takes its rate from HAProxy's keep-alive
+# rate, so it needs ka in the same run; the table shows only the rows of the steps that ran.
 #
 # It installs nothing: a missing tool prints the apt-get line and the script exits 1. Every process
 # it starts runs in the foreground from configs in a temp dir, with its own pid/log files, and is
@@ -39,6 +49,13 @@ RR_CONNECTIONS=${RR_CONNECTIONS:-32}
 RR_SECONDS=${RR_SECONDS:-15}
 RR_PERCENT=${RR_PERCENT:-50}           # rr rate = this % of HAProxy's keep-alive requests/s
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-4000}
+STREAM_CONNECTIONS=${STREAM_CONNECTIONS:-2000}
+STREAM_SECONDS=${STREAM_SECONDS:-30}   # length of each stream; the window is STREAM_RAMP_SECONDS .. STREAM_SECONDS
+STREAM_RAMP_SECONDS=${STREAM_RAMP_SECONDS:-2}  # requests go out spread over this (the generator's warmup)
+STREAM_CHUNK_BYTES=${STREAM_CHUNK_BYTES:-100}
+STREAM_CHUNK_MS=${STREAM_CHUNK_MS:-50}
+ALL_STEPS="ka close iperf rr idle stream"
+STEPS=${STEPS:-$ALL_STEPS}
 SETTLE_SECONDS=${SETTLE_SECONDS:-2}    # pause between runs
 PORT_BASE=${PORT_BASE:-19100}          # ports PORT_BASE+1 .. PORT_BASE+41 on 127.0.0.1
 L4B_BIN=${L4B_BIN:-}                   # a published l4balancer; empty = dotnet publish into the temp dir
@@ -54,7 +71,8 @@ RESULTS_DIR=${RESULTS_DIR:-bench/results}
 KEEP_TMP=${KEEP_TMP:-0}                # 1 = keep the temp dir (configs, tool outputs, logs)
 
 SETTINGS_VARS=(WRK_THREADS WRK_CONNECTIONS WRK_SECONDS CLOSE_SECONDS WARMUP_SECONDS IPERF_SECONDS
-  RR_CONNECTIONS RR_SECONDS RR_PERCENT IDLE_CONNECTIONS SETTLE_SECONDS PORT_BASE)
+  RR_CONNECTIONS RR_SECONDS RR_PERCENT IDLE_CONNECTIONS STREAM_CONNECTIONS STREAM_SECONDS STREAM_RAMP_SECONDS
+  STREAM_CHUNK_BYTES STREAM_CHUNK_MS SETTLE_SECONDS PORT_BASE)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -67,6 +85,12 @@ for v in "${SETTINGS_VARS[@]}"; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
 [[ $# -eq 0 ]] || die "no arguments; settings are environment variables (see the top of $0)"
+for s in $STEPS; do
+  [[ " $ALL_STEPS " == *" $s "* ]] || die "STEPS: unknown step '$s' (steps: $ALL_STEPS)"
+done
+step_on() { [[ " $STEPS " == *" $1 "* ]]; }
+((STREAM_SECONDS > STREAM_RAMP_SECONDS)) || die "STREAM_SECONDS must be more than STREAM_RAMP_SECONDS"
+((STREAM_CONNECTIONS >= 1 && STREAM_CONNECTIONS <= 19000)) || die "STREAM_CONNECTIONS must be from 1 to 19000"
 
 # ---------------------------------------------------------------- tools
 APT_LINE="apt-get install -y haproxy nginx libnginx-mod-stream wrk iperf3 jq"
@@ -88,18 +112,20 @@ fi
 P_BACKEND_A=$((PORT_BASE + 1))    # backend nginx (http), first port
 P_BACKEND_B=$((PORT_BASE + 2))    # backend nginx (http), second port
 P_IPERF=$((PORT_BASE + 3))        # iperf3 -s
-P_L4B_HTTP=$((PORT_BASE + 11)); P_L4B_IPERF=$((PORT_BASE + 12))
-P_HAP_HTTP=$((PORT_BASE + 21)); P_HAP_IPERF=$((PORT_BASE + 22))
-P_NGX_HTTP=$((PORT_BASE + 31)); P_NGX_IPERF=$((PORT_BASE + 32))
+P_STREAM=$((PORT_BASE + 4))       # LoadTest serve --kind stream (only while the stream step runs)
+P_L4B_HTTP=$((PORT_BASE + 11)); P_L4B_IPERF=$((PORT_BASE + 12)); P_L4B_STREAM=$((PORT_BASE + 13))
+P_HAP_HTTP=$((PORT_BASE + 21)); P_HAP_IPERF=$((PORT_BASE + 22)); P_HAP_STREAM=$((PORT_BASE + 23))
+P_NGX_HTTP=$((PORT_BASE + 31)); P_NGX_IPERF=$((PORT_BASE + 32)); P_NGX_STREAM=$((PORT_BASE + 33))
 P_NGX_IDLE=$((PORT_BASE + 41))    # single-worker nginx stream, only for the idle step
 
 TARGETS=(direct l4balancer haproxy nginx)
 declare -A HTTP_PORT=([direct]=$P_BACKEND_A [l4balancer]=$P_L4B_HTTP [haproxy]=$P_HAP_HTTP [nginx]=$P_NGX_HTTP)
 declare -A IPERF_PORT=([direct]=$P_IPERF [l4balancer]=$P_L4B_IPERF [haproxy]=$P_HAP_IPERF [nginx]=$P_NGX_IPERF)
+declare -A STREAM_PORT=([direct]=$P_STREAM [l4balancer]=$P_L4B_STREAM [haproxy]=$P_HAP_STREAM [nginx]=$P_NGX_STREAM)
 
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for p in $P_BACKEND_A $P_BACKEND_B $P_IPERF $P_L4B_HTTP $P_L4B_IPERF $P_HAP_HTTP $P_HAP_IPERF \
-         $P_NGX_HTTP $P_NGX_IPERF $P_NGX_IDLE; do
+for p in $P_BACKEND_A $P_BACKEND_B $P_IPERF $P_STREAM $P_L4B_HTTP $P_L4B_IPERF $P_L4B_STREAM $P_HAP_HTTP \
+         $P_HAP_IPERF $P_HAP_STREAM $P_NGX_HTTP $P_NGX_IPERF $P_NGX_STREAM $P_NGX_IDLE; do
   ! listening "$p" || die "port $p is already in use (set PORT_BASE)"
 done
 
@@ -184,6 +210,9 @@ FD_LIMIT=$(ulimit -n)
 [[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
 ((FD_LIMIT >= 2 * IDLE_CONNECTIONS + 1000)) ||
   say "warning: ulimit -n is $FD_LIMIT; the idle step with $IDLE_CONNECTIONS connections may run out of descriptors"
+# A proxied stream holds two descriptors in the proxy, one in the generator and one in the backend.
+((FD_LIMIT >= 2 * STREAM_CONNECTIONS + 1000)) ||
+  say "warning: ulimit -n is $FD_LIMIT; the stream step with $STREAM_CONNECTIONS connections may run out of descriptors"
 # Connection caps derived from the descriptor limit (a proxied connection takes two descriptors).
 WORKER_CONNECTIONS=$((FD_LIMIT - 100 < 20000 ? FD_LIMIT - 100 : 20000))
 HAP_MAXCONN=$(((FD_LIMIT - 100) / 2 < 50000 ? (FD_LIMIT - 100) / 2 : 50000))
@@ -228,6 +257,7 @@ stream {
     proxy_timeout 30m;
     upstream http_backends { least_conn; server 127.0.0.1:$P_BACKEND_A; server 127.0.0.1:$P_BACKEND_B; }
     upstream iperf_backend { least_conn; server 127.0.0.1:$P_IPERF; }
+    upstream stream_backend { least_conn; server 127.0.0.1:$P_STREAM; }
 EOF
   shift 2
   local line
@@ -236,7 +266,8 @@ EOF
 }
 nginx_stream_conf "$TMP/nginx" auto \
   "server { listen 127.0.0.1:$P_NGX_HTTP; proxy_pass http_backends; }" \
-  "server { listen 127.0.0.1:$P_NGX_IPERF; proxy_pass iperf_backend; }" >"$TMP/nginx/nginx.conf"
+  "server { listen 127.0.0.1:$P_NGX_IPERF; proxy_pass iperf_backend; }" \
+  "server { listen 127.0.0.1:$P_NGX_STREAM; proxy_pass stream_backend; }" >"$TMP/nginx/nginx.conf"
 # The idle step passes one pid to the generator; nginx spreads connections over its workers, so the
 # idle figure comes from a separate single-worker instance (per-connection memory does not depend on
 # the number of workers).
@@ -271,6 +302,14 @@ frontend iperf_in
 backend iperf_backend
     balance leastconn
     server iperf 127.0.0.1:$P_IPERF
+
+frontend stream_in
+    bind 127.0.0.1:$P_HAP_STREAM
+    default_backend stream_backend
+
+backend stream_backend
+    balance leastconn
+    server stream 127.0.0.1:$P_STREAM
 EOF
 
 cat >"$TMP/l4balancer.toml" <<EOF
@@ -293,6 +332,12 @@ bind = "127.0.0.1:$P_L4B_IPERF"
 route = "port"
 tenant = "iperf"
 
+[[listener]]
+name = "stream"
+bind = "127.0.0.1:$P_L4B_STREAM"
+route = "port"
+tenant = "stream"
+
 [[tenant]]
 name = "http"
 balance = "least_connections"
@@ -309,6 +354,13 @@ balance = "least_connections"
 
 [[tenant.backend]]
 address = "127.0.0.1:$P_IPERF"
+
+[[tenant]]
+name = "stream"
+balance = "least_connections"
+
+[[tenant.backend]]
+address = "127.0.0.1:$P_STREAM"
 EOF
 
 # ---------------------------------------------------------------- build, start
@@ -330,6 +382,13 @@ if ((HAVE_LOADTEST)) && compgen -G "$LOADTEST_DIR/*.csproj" >/dev/null; then
   dotnet build "$LOADTEST_DIR" -c Release -v quiet -nologo >"$TMP/loadtest-build.out" 2>&1 ||
     { cat "$TMP/loadtest-build.out" >&2; die "building $LOADTEST_DIR failed"; }
 fi
+# The stream backend runs the built dll itself, not through $LOADTEST: `dotnet run` would put a
+# second process between the pid we stop and the server (and between the pid we measure and it).
+LOADTEST_DLL=""
+if ((HAVE_LOADTEST)) && step_on stream; then
+  LOADTEST_DLL=$(compgen -G "$LOADTEST_DIR/bin/Release/net*/L4Balancer.LoadTest.dll" | head -n1 || true)
+  [[ -n $LOADTEST_DLL ]] || die "stream step: no $LOADTEST_DIR/bin/Release/net*/L4Balancer.LoadTest.dll after the build"
+fi
 
 say "starting backends, L4Balancer, HAProxy, nginx stream (temp dir $TMP)"
 nginx -t -q -p "$TMP/backend/" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log" ||
@@ -342,12 +401,18 @@ start backend nginx -p "$TMP/backend/" -c "$TMP/backend/nginx.conf" -e "$TMP/bac
 start iperf3 iperf3 -s -B 127.0.0.1 -p "$P_IPERF"
 wait_listen backend "$P_BACKEND_A" "$P_BACKEND_B"
 wait_listen iperf3 "$P_IPERF"
+if [[ -n $LOADTEST_DLL ]]; then
+  # Streams of STREAM_SECONDS; it runs until the script stops it (SIGTERM: it prints its own CPU to $TMP/stream-backend.out).
+  start stream-backend dotnet "$LOADTEST_DLL" serve --listen "127.0.0.1:$P_STREAM" --kind stream --duration 24h \
+    --chunk-bytes "$STREAM_CHUNK_BYTES" --chunk-interval "${STREAM_CHUNK_MS}ms" --stream-duration "${STREAM_SECONDS}s"
+  wait_listen stream-backend "$P_STREAM"
+fi
 start l4balancer sh -c 'exec "$0" run --config "$1" >"$2" 2>&1' "$L4B_BIN" "$TMP/l4balancer.toml" "$L4B_LOG"
 start haproxy haproxy -db -f "$TMP/haproxy.cfg"
 start nginx nginx -p "$TMP/nginx/" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
-wait_listen l4balancer "$P_L4B_HTTP" "$P_L4B_IPERF"
-wait_listen haproxy "$P_HAP_HTTP" "$P_HAP_IPERF"
-wait_listen nginx "$P_NGX_HTTP" "$P_NGX_IPERF"
+wait_listen l4balancer "$P_L4B_HTTP" "$P_L4B_IPERF" "$P_L4B_STREAM"
+wait_listen haproxy "$P_HAP_HTTP" "$P_HAP_IPERF" "$P_HAP_STREAM"
+wait_listen nginx "$P_NGX_HTTP" "$P_NGX_IPERF" "$P_NGX_STREAM"
 
 # The process whose CPU is charged to a target ("direct" has no proxy).
 declare -A PROXY_PID=([l4balancer]=${PID[l4balancer]} [haproxy]=${PID[haproxy]} [nginx]=${PID[nginx]})
@@ -367,6 +432,9 @@ declare -A R=()          # R[metric|target] = value
 METRICS=()               # row order
 declare -A LABEL=() KIND=()   # KIND: num (ratios shown) or count (no ratios)
 metric() { METRICS+=("$1"); LABEL[$1]=$2; KIND[$1]=${3:-num}; }
+metric_step() {  # the STEPS word a metric belongs to, from its prefix
+  case $1 in ka_*) echo ka ;; cl_*) echo close ;; ip_*) echo iperf ;; rr_*) echo rr ;; idle_*) echo idle ;; st_*) echo stream ;; esac
+}
 metric ka_rps      "keep-alive: requests/s (wrk, ${WRK_CONNECTIONS} conns) ↑"
 metric ka_p50      "keep-alive: latency p50, ms ↓"
 metric ka_p99      "keep-alive: latency p99, ms ↓"
@@ -383,6 +451,13 @@ metric rr_p50      "rr (LoadTest): p50, ms ↓"
 metric rr_p99      "rr (LoadTest): p99, ms ↓"
 metric rr_p999     "rr (LoadTest): p99.9, ms ↓"
 metric idle_rss    "idle (LoadTest): proxy RSS per idle connection, bytes ↓"
+metric st_p50      "stream (LoadTest, $STREAM_CONNECTIONS conns, ${STREAM_CHUNK_BYTES} B every ${STREAM_CHUNK_MS} ms): chunk delay p50, ms ↓"
+metric st_p99      "stream: chunk delay p99, ms ↓"
+metric st_add99    "stream: added chunk p99 vs direct, ms ↓"
+metric st_cpu      "stream: proxy CPU %, ↓"
+metric st_chunks   "stream: chunks received / expected" count
+metric st_err      "stream: errors" count
+metric st_side     "stream: backend / generator CPU %" count
 NOTES=()
 
 # wrk prints 812.00us / 1.23ms / 2.01s
@@ -508,6 +583,65 @@ run_idle() {
   sleep "$SETTLE_SECONDS"
 }
 
+# run_stream TARGET: the stream load through TARGET; the proxy's CPU is measured by the generator
+# itself over its window (--pid), the backend's here over the generator's whole run.
+run_stream() {
+  local t=$1 port=${STREAM_PORT[$1]} out=$TMP/stream-$1.json pid="" b0 b1 w0 w1 v
+  [[ $t != direct ]] && pid=${PID[$t]}   # PID, not PROXY_PID: the idle step restarts the proxies
+  local -a cmd
+  read -r -a cmd <<<"$LOADTEST"
+  cmd+=(stream --target "127.0.0.1:$port" --connections "$STREAM_CONNECTIONS" --warmup "${STREAM_RAMP_SECONDS}s"
+    --duration "$((STREAM_SECONDS - STREAM_RAMP_SECONDS))s" --grace "$((STREAM_RAMP_SECONDS + 5))s" --timeout 5s --json "$out")
+  [[ -n $pid ]] && cmd+=(--pid "$pid")
+  if ((WARMUP_SECONDS > 0)); then
+    # Unmeasured, as before each wrk run: up to 200 streams for WARMUP_SECONDS, cut at its end (JIT, pools).
+    local -a warm
+    read -r -a warm <<<"$LOADTEST"
+    warm+=(stream --target "127.0.0.1:$port" --connections $((STREAM_CONNECTIONS < 200 ? STREAM_CONNECTIONS : 200))
+      --warmup 0s --duration "${WARMUP_SECONDS}s" --grace 1s --quiet)
+    timeout $((WARMUP_SECONDS + 60)) "${warm[@]}" >/dev/null 2>&1 || true
+    sleep 1
+  fi
+  say "stream → $t: ${cmd[*]}"
+  b0=$(cpu_ticks "${PID[stream-backend]}"); w0=$(date +%s.%N)
+  if timeout $((STREAM_SECONDS + STREAM_RAMP_SECONDS + 120)) "${cmd[@]}" >"$TMP/stream-$t.out" 2>&1 && [[ -s $out ]]; then
+    b1=$(cpu_ticks "${PID[stream-backend]}"); w1=$(date +%s.%N)
+    R[st_p50|$t]=$(jq -r '.stream.chunk_delay.p50_us / 1000' "$out")
+    R[st_p99|$t]=$(jq -r '.stream.chunk_delay.p99_us / 1000' "$out")
+    v=$(jq -r '.stream.proxy_cpu_percent // empty' "$out")
+    R[st_cpu|$t]=${v:-–}
+    R[st_chunks|$t]=$(jq -r '"\(.stream.chunks_received) / \(.stream.chunks_expected)"' "$out")
+    R[st_err|$t]=$(jq -r '.stream.errors.total + .stream.errors.warmup' "$out")
+    R[st_side|$t]=$(awk -v d=$((b1 - b0)) -v hz="$CLK_TCK" -v w0="$w0" -v w1="$w1" -v g="$(jq -r '.generator.cpu_cores' "$out")" \
+      'BEGIN { printf "%.0f / %.0f", d / hz / (w1 - w0) * 100, g * 100 }')
+  else
+    say "stream failed against $t (output in $TMP/stream-$t.out)"; tail -n 20 "$TMP/stream-$t.out" >&2
+    for m in st_p50 st_p99 st_cpu st_chunks st_err st_side; do R[$m|$t]=failed; done
+  fi
+  if [[ $t == direct ]]; then
+    R[st_add99|$t]="–"
+  else
+    R[st_add99|$t]=$(awk -v a="${R[st_p99|$t]}" -v d="${R[st_p99|direct]:-}" 'BEGIN {
+      if (a ~ /^[0-9.]+$/ && d ~ /^[0-9.]+$/) printf "%.3f", a - d; else printf "?" }')
+  fi
+  say "  $t: chunk delay p50 ${R[st_p50|$t]} ms, p99 ${R[st_p99|$t]} ms (added ${R[st_add99|$t]}), proxy CPU ${R[st_cpu|$t]} %, chunks ${R[st_chunks|$t]}, errors ${R[st_err|$t]}, backend/generator CPU ${R[st_side|$t]} %"
+  sleep "$SETTLE_SECONDS"
+}
+
+# The stream backend prints its totals when it stops (SIGTERM): its send lag (send − due) says
+# whether it kept its schedule, its CPU what it took from the machine. Stopped here, after the
+# stream step, so they make it into the report; the EXIT trap then has nothing left to stop.
+stop_stream_backend() {
+  local pid=${PID[stream-backend]} name keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+  for name in "${STARTED[@]}"; do [[ $name == stream-backend ]] || keep+=("$name"); done
+  STARTED=("${keep[@]}")
+  NOTES+=("stream backend, all four targets and their warm-ups together: $(grep -E '^(send lag|cpu:)' "$TMP/stream-backend.out" | tr '\n' ';' | sed 's/;$//; s/;/; /g')")
+}
+
 # ---------------------------------------------------------------- the runs
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # CPU ticks used so far by every process that is neither this script nor one of its descendants
@@ -515,7 +649,8 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # are counted through the parent that reaps them. Its growth over the run is what something else on
 # the machine used. Steal time comes from /proc/stat.
 other_ticks() {
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v me=$$ '
+  # A process that exits between the glob and cat makes cat fail; under pipefail that would end the script.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v me=$$ '
     {
       pid = $1; match($0, /.*\)/); split(substr($0, RLENGTH + 2), f, " ")
       if (int(f[7] / 2097152) % 2) next            # PF_KTHREAD
@@ -543,13 +678,14 @@ OTHER_BEFORE=$(other_ticks)
 STEAL_BEFORE=$(steal_ticks)
 STARTED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-for t in "${TARGETS[@]}"; do run_wrk "$t" ka "$WRK_SECONDS"; done
-for t in "${TARGETS[@]}"; do run_wrk "$t" close "$CLOSE_SECONDS"; done
-for t in "${TARGETS[@]}"; do run_iperf "$t"; done
+if step_on ka; then for t in "${TARGETS[@]}"; do run_wrk "$t" ka "$WRK_SECONDS"; done; fi
+if step_on close; then for t in "${TARGETS[@]}"; do run_wrk "$t" close "$CLOSE_SECONDS"; done; fi
+if step_on iperf; then for t in "${TARGETS[@]}"; do run_iperf "$t"; done; fi
 
 SKIP_MSG="skipped: $LOADTEST_DIR not present"
 if ((HAVE_LOADTEST)); then
-  RR_RATE=$(awk -v r="${R[ka_rps|haproxy]}" -v p="$RR_PERCENT" 'BEGIN { if (r + 0 > 0) printf "%d", r * p / 100 }')
+ if step_on rr; then
+  RR_RATE=$(awk -v r="${R[ka_rps|haproxy]:-}" -v p="$RR_PERCENT" 'BEGIN { if (r + 0 > 0) printf "%d", r * p / 100 }')
   if [[ -n $RR_RATE && $RR_RATE -gt 0 ]]; then
     LABEL[rr_p50]="rr (LoadTest, $RR_CONNECTIONS conns, $RR_RATE req/s = ${RR_PERCENT} % of HAProxy max): p50, ms ↓"
     for t in "${TARGETS[@]}"; do run_rr "$t" "$RR_RATE"; done
@@ -558,7 +694,9 @@ if ((HAVE_LOADTEST)); then
     for t in "${TARGETS[@]}"; do R[rr_p50|$t]=skipped; R[rr_p99|$t]=skipped; R[rr_p999|$t]=skipped; done
     NOTES+=("rr skipped: HAProxy's keep-alive rate was not measured")
   fi
+ fi
 
+ if step_on idle; then
   # Idle memory is measured on fresh processes: after the loads above, a proxy's heap and pools have
   # grown and absorb new connections for free (L4Balancer measured 1.7 KB per connection that way
   # against 7+ KB fresh), which says more about the previous step than about idle connections. Each
@@ -580,12 +718,22 @@ if ((HAVE_LOADTEST)); then
   run_idle haproxy "$P_HAP_HTTP" "${PID[haproxy]}"
   run_idle nginx "$P_NGX_IDLE" "$NGX_IDLE_WORKER"
   NOTES+=("idle: RSS of the one proxy process, freshly started and warmed with 1 s of rr (HAProxy and L4Balancer are one process each; nginx is measured on a separate single-worker instance on port $P_NGX_IDLE). direct: n/a, there is no proxy.")
+ fi
+
+ if step_on stream; then
+  # The idle step restarts L4Balancer and HAProxy: their stream listeners must be back before we load them.
+  wait_listen l4balancer "$P_L4B_STREAM"
+  wait_listen haproxy "$P_HAP_STREAM"
+  for t in "${TARGETS[@]}"; do run_stream "$t"; done
+  NOTES+=("stream: $STREAM_CONNECTIONS connections, requests spread over ${STREAM_RAMP_SECONDS} s; each stream a ${STREAM_CHUNK_BYTES}-byte chunk every ${STREAM_CHUNK_MS} ms for ${STREAM_SECONDS} s from \`L4Balancer.LoadTest serve --kind stream\` (one process for all targets). Chunk delay = the client's receive time − the send time the backend stamped in the chunk (both CLOCK_MONOTONIC on this machine), chunks received between ${STREAM_RAMP_SECONDS} s and ${STREAM_SECONDS} s, when every stream is open. Proxy CPU % = user+system of the proxy process (nginx: master and workers) over that window ÷ its length × 100 (100 = one core). Backend CPU % is over the whole client run (ramp and stream ends included); generator CPU % over the window.")
+  stop_stream_backend
+ fi
 else
-  say "$SKIP_MSG (rr and idle rows)"
-  for m in rr_p50 rr_p99 rr_p999 idle_rss; do
+  say "$SKIP_MSG (rr, idle and stream rows)"
+  for m in rr_p50 rr_p99 rr_p999 idle_rss st_p50 st_p99 st_add99 st_cpu st_chunks st_err st_side; do
     for t in "${TARGETS[@]}"; do R[$m|$t]=skipped; done
   done
-  NOTES+=("rr, idle: $SKIP_MSG")
+  NOTES+=("rr, idle, stream: $SKIP_MSG")
 fi
 ELAPSED=$(($(date +%s) - START_EPOCH))
 LOAD_AFTER=$(loadavg)
@@ -622,6 +770,7 @@ while IFS= read -r v; do env_cmd+="$v "; done < <(env | grep -E '^(DOTNET|COMPlu
 [[ $L4B_LOG == /dev/null ]] || env_cmd+="L4B_LOG=$L4B_LOG "
 [[ $L4B_ACCESS_LOG == false ]] || env_cmd+="L4B_ACCESS_LOG=$L4B_ACCESS_LOG "
 [[ $L4B_TRANSPORT == auto ]] || env_cmd+="L4B_TRANSPORT=$L4B_TRANSPORT "
+[[ $STEPS == "$ALL_STEPS" ]] || env_cmd+="STEPS=\"$STEPS\" "
 
 report() {
   echo "## compare.sh: direct vs L4Balancer vs HAProxy vs nginx stream"
@@ -637,6 +786,7 @@ report() {
   echo "|---|---:|---:|---:|---:|---:|---:|"
   local m t row a
   for m in "${METRICS[@]}"; do
+    step_on "$(metric_step "$m")" || continue
     row="| ${LABEL[$m]} |"
     for t in "${TARGETS[@]}"; do row+=" ${R[$m|$t]:-?} |"; done
     if [[ ${KIND[$m]} == num ]]; then

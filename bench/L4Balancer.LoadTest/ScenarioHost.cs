@@ -30,8 +30,8 @@ internal static class ScenarioHost
         var meter = new GeneratorMeter();
         Func<double, string> progress;
         Func<Task<RunReport>> run;
-        RunReport Report(RrResult? rr = null, ChurnResult? churn = null, BulkResult? bulk = null, IdleResult? idle = null, NeighboursResult? neighbours = null, SoakResult? soak = null) =>
-            new(o.Command, (o.Target ?? soakEnvironment?.Balancer.Listeners[SoakBalancer.PlainListener])?.ToString(), o.TargetB?.ToString(), started, Settings(o), MachineInfo.Current(), meter.Result, rr, churn, bulk, idle, neighbours, soak);
+        RunReport Report(RrResult? rr = null, ChurnResult? churn = null, BulkResult? bulk = null, IdleResult? idle = null, NeighboursResult? neighbours = null, SoakResult? soak = null, StreamResult? stream = null) =>
+            new(o.Command, (o.Target ?? soakEnvironment?.Balancer.Listeners[SoakBalancer.PlainListener])?.ToString(), o.TargetB?.ToString(), started, Settings(o), MachineInfo.Current(), meter.Result, rr, churn, bulk, idle, neighbours, soak, stream);
 
         switch (o.Command)
         {
@@ -70,6 +70,11 @@ internal static class ScenarioHost
                 var soak = new SoakRunner(o, soakEnvironment!, clock);
                 progress = soak.Progress;
                 run = async () => Report(soak: await soak.RunAsync().ConfigureAwait(false));
+                break;
+            case "stream":
+                var stream = new StreamRunner(o, o.Target!, clock);
+                progress = stream.Progress;
+                run = async () => Report(stream: await stream.RunAsync().ConfigureAwait(false));
                 break;
             default:
                 throw new ArgumentException($"not a scenario: {o.Command}", nameof(o));
@@ -110,7 +115,7 @@ internal static class ScenarioHost
         o.Timeout.TotalSeconds,
         o.Connections,
         o.Command is "rr" or "churn" or "neighbours" or "soak" ? o.Rate : 0,
-        o.IsHttp ? "http" : $"fixed:{o.ResponseBytes}",
+        o.Command == "stream" ? "stream-chunks" : o.IsHttp ? "http" : $"fixed:{o.ResponseBytes}",
         Escape(o.Request),
         o.Command == "bulk" ? o.Mode.ToString().ToLowerInvariant() : null,
         o.Pid,

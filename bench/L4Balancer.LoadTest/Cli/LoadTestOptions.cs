@@ -62,6 +62,12 @@ internal sealed class LoadTestOptions
     /// <summary>soak: connections per second that the balancer must reject (ip_denied, not_tls, in turn).</summary>
     public double RejectRate { get; set; } = 10;
 
+    /// <summary>serve --kind stream: bytes per chunk (the 24-byte header included).</summary>
+    public int ChunkBytes { get; set; } = 100;
+
+    /// <summary>serve --kind stream: one chunk per stream this often.</summary>
+    public TimeSpan ChunkInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     public string? JsonPath { get; set; }
     public bool Quiet { get; set; }
     public bool AllowRemote { get; set; }

@@ -9,7 +9,7 @@ namespace L4Balancer.LoadTest.Cli;
 /// <summary><c>COMMAND --name value</c> (or <c>--name=value</c>); unknown options are errors, not ignored.</summary>
 internal static class OptionParser
 {
-    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "soak", "selftest", "serve"];
+    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "soak", "stream", "selftest", "serve"];
     private static readonly HashSet<string> Flags = ["--quiet", "--allow-remote"];
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out LoadTestOptions? options, [NotNullWhen(false)] out string? error)
@@ -69,6 +69,7 @@ internal static class OptionParser
                 "idle" => 1000,
                 "neighbours" => 8,
                 "soak" => 8,
+                "stream" => 2000,
                 _ => 32,
             },
             Rate = command switch
@@ -88,6 +89,15 @@ internal static class OptionParser
         if (command == "serve")
         {
             o.Duration = TimeSpan.FromSeconds(60);
+            o.StreamDuration = TimeSpan.FromSeconds(30);
+        }
+
+        if (command == "stream")
+        {
+            // The backend's streams last 30 s by default; requests go out spread over the warmup, so
+            // the last stream ends about warmup + 30 s in, and grace covers a slow proxy's lag.
+            o.Duration = TimeSpan.FromSeconds(30);
+            o.Grace = TimeSpan.FromSeconds(5);
         }
 
         foreach (var (name, value) in values)
@@ -157,10 +167,10 @@ internal static class OptionParser
                 o.Mode = mode;
                 return true;
             case "--kind":
-                // serve offers the three plain kinds; a stream needs a length, which only soak sets.
-                if (!Enum.TryParse<ServerKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || kind == ServerKind.Stream)
+                // soak's paced stream is soak's own; serve offers the others.
+                if (!Enum.TryParse<ServerKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || kind == ServerKind.Paced)
                 {
-                    error = $"--kind \"{value}\" must be http, echo or discard";
+                    error = $"--kind \"{value}\" must be http, echo, discard or stream";
                     return false;
                 }
 
@@ -179,6 +189,8 @@ internal static class OptionParser
             case "--sample-interval": return TryDuration(name, value, v => o.SampleInterval = v, out error);
             case "--stream-duration": return TryDuration(name, value, v => o.StreamDuration = v, out error);
             case "--slowloris-interval": return TryDuration(name, value, v => o.SlowlorisInterval = v, out error);
+            case "--chunk-bytes": return TryInt(name, value, Net.StreamChunk.HeaderBytes, Net.StreamChunk.MaxBytes, v => o.ChunkBytes = v, out error);
+            case "--chunk-interval": return TryDuration(name, value, v => o.ChunkInterval = v, out error);
             case "--streams": return TryInt(name, value, 0, 1000, v => o.Streams = v, out error);
             case "--churn-rate": return TryRate(name, value, v => o.ChurnRate = v, out error);
             case "--reject-rate": return TryRate(name, value, v => o.RejectRate = v, out error);
@@ -199,6 +211,12 @@ internal static class OptionParser
             if (o.Command == "serve" && o.Listen is null)
             {
                 error = "serve needs --listen IP:PORT";
+                return false;
+            }
+
+            if (o.Command == "serve" && o.ServeKind == ServerKind.Stream && (o.ChunkInterval < TimeSpan.FromMilliseconds(1) || o.StreamDuration < o.ChunkInterval))
+            {
+                error = "--chunk-interval must be at least 1ms and --stream-duration at least one --chunk-interval";
                 return false;
             }
 

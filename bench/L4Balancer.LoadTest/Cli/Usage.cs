@@ -17,8 +17,11 @@ internal static class Usage
                       backends, runs a mix (rr, churn, long streams, slow-loris hellos, rejected
                       connections) for --duration (default 10m); samples its RSS and descriptors,
                       reports drift after warm-up and the sessions left open at the end
+          stream      --connections streams (default 2000) against a `serve --kind stream` backend
+                      (or a proxy in front of one), requests spread over --warmup; per chunk the
+                      delay from the backend's stamped send time to receipt; --pid PID: its CPU %
           selftest    every scenario for 2 s against an in-process server; exit 0 or 1
-          serve       a trivial server: --listen IP:PORT --kind http|echo|discard for --duration
+          serve       a trivial server: --listen IP:PORT --kind http|echo|discard|stream for --duration
 
         common options:
           --target HOST:PORT      the endpoint to load (loopback only unless --allow-remote)
@@ -46,7 +49,13 @@ internal static class Usage
                        --sample-interval 5s   --connections 8 --rate 200 (rr)   --churn-rate 50
                        --streams 4 --stream-duration 10s   --slowloris 4 --slowloris-interval 2s
                        --reject-rate 10
-          serve:       --listen IP:PORT   --kind http|echo|discard   --duration 60s
+          stream:      --open-concurrency 64   --pid PID (CPU % of PID and its children over the
+                       window)   defaults: --duration 30s --grace 5s; streams last as long as the
+                       backend says (each chunk carries the stream's chunk count)
+          serve:       --listen IP:PORT   --kind http|echo|discard|stream   --duration 60s
+                       stream: --chunk-bytes 100 (24-byte header included) --chunk-interval 50ms
+                       --stream-duration 30s; one stream per connection, started by the first bytes
+                       the client sends; SIGTERM/SIGINT stop it early
 
         output: a progress line per second on stderr, the final table on stdout, --json FILE.
         exit codes: 0 done (errors are data, see the table), 1 selftest failed or the run hung,

@@ -14,4 +14,5 @@ internal sealed record RunReport(
     BulkResult? Bulk = null,
     IdleResult? Idle = null,
     NeighboursResult? Neighbours = null,
-    SoakResult? Soak = null);
+    SoakResult? Soak = null,
+    StreamResult? Stream = null);

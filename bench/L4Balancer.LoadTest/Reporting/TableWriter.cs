@@ -72,6 +72,12 @@ internal sealed class TableWriter(TextWriter output)
             operations = soak.Rr.Requests + soak.Churn.Connections;
         }
 
+        if (report.Stream is { } stream)
+        {
+            WriteStream(stream);
+            operations = stream.ChunksReceived;
+        }
+
         var g = report.Generator;
         var perOperation = operations > 0 ? $" ({((double)g.AllocatedBytes / operations).ToString("0.#", Invariant)} B per operation)" : "";
         Line($"generator: {g.CpuCores.ToString("0.00", Invariant)} of {g.MachineCores} cores, {g.AllocatedBytes.ToString(Invariant)} B allocated{perOperation}, GCs gen0/1/2 {g.Gen0}/{g.Gen1}/{g.Gen2}");
@@ -131,6 +137,20 @@ internal sealed class TableWriter(TextWriter output)
             soak.SessionsOpenAtEnd == 0 && soak.ConnectionsActiveAtEnd == 0 ? "sessions open at end 0: met" : "sessions open at end: NOT MET",
         };
         Line("targets: " + string.Join("; ", targets));
+    }
+
+    private void WriteStream(StreamResult stream)
+    {
+        Row(["streams", "opened", "complete", "short", "unfinished", "chunks", "expected", "in window", "chunks/s", "errors"],
+            [stream.Connections, stream.Opened, stream.Complete, stream.Short, stream.Unfinished, stream.ChunksReceived, stream.ChunksExpected, stream.ChunksMeasured, stream.ChunksPerSecond, stream.Errors.Total]);
+        LatencyHeader();
+        LatencyRow("chunk delay", stream.ChunkDelay);
+        LatencyRow("first chunk", stream.FirstChunk);
+        Errors(stream.Errors);
+        if (stream.Pid is { } pid)
+        {
+            Line($"process {pid} (and its children) over the window: {(stream.ProxyCpuPercent is { } cpu ? Format(cpu) + " % CPU (100 = one core)" : "not readable")}");
+        }
     }
 
     private void ResourceRow(string name, ResourceSummary r) =>

@@ -70,6 +70,19 @@ internal sealed class SelfTestChecks(TextWriter output)
         Report(name, problems);
     }
 
+    /// <summary>Every stream complete, every announced chunk received, delays recorded and in order, no errors.</summary>
+    public void Stream(string name, StreamResult r, long expectedChunks)
+    {
+        var problems = new List<string>();
+        Require(problems, r.Opened == r.Connections && r.Complete == r.Connections, $"{r.Complete} of {r.Connections} streams complete ({r.Opened} opened)");
+        Require(problems, r.ChunksReceived == expectedChunks && r.ChunksExpected == expectedChunks, $"received {r.ChunksReceived} chunks, announced {r.ChunksExpected}, want {expectedChunks}");
+        Require(problems, r.ChunksMeasured > 0, "no chunk inside the window");
+        Latencies(problems, r.ChunkDelay);
+        Latencies(problems, r.FirstChunk);
+        NoErrors(problems, r.Errors);
+        Report(name, problems);
+    }
+
     /// <summary>A short soak against a real l4balancer: no errors, samples taken, nothing left open, a clean exit.</summary>
     public void Soak(string name, SoakResult r)
     {

@@ -7,7 +7,7 @@ using L4Balancer.LoadTest.Server;
 namespace L4Balancer.LoadTest.SelfTest;
 
 /// <summary>
-/// <c>selftest</c>: in-process HTTP, echo and discard servers on 127.0.0.1:0, each scenario for
+/// <c>selftest</c>: in-process HTTP, echo, discard and stream servers on 127.0.0.1:0, each scenario for
 /// 2 s against them through the same code path as the command line, and sanity checks on the
 /// results (non-zero rates, p50 ≤ p99, no errors). Ends with the generator's closed-loop ceiling.
 /// Prints "selftest: N passed, M failed"; exit code 0 only if nothing failed.
@@ -58,6 +58,14 @@ internal static class SelfTestCommand
         neighbours.Slowloris = 8;
         checks.Neighbours("neighbours", (await RunAsync(neighbours).ConfigureAwait(false)).Neighbours!, 500);
 
+        // Streams of 1.5 s started over the 0.5 s warmup: all end inside the 2 s window.
+        var streamSettings = new ChunkStreamSettings(100, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1500));
+        await using (var streamServer = ChunkStreamServer.Start(Loopback, streamSettings))
+        {
+            var stream = Options("stream", streamServer.EndPoint, connections: 50, rate: 0);
+            checks.Stream("stream 50 connections, 100 B every 50 ms for 1.5 s", (await RunAsync(stream).ConfigureAwait(false)).Stream!, 50L * streamSettings.Count);
+        }
+
         checks.SoakArithmetic();
         if (Scenarios.Soak.SoakBalancer.Find(null) is null)
         {
@@ -103,11 +111,14 @@ internal static class SelfTestCommand
         return checks.Finish();
     }
 
-    private static LoadTestOptions Options(string command, InProcessServer server, int connections, double rate, byte[]? request = null) => new()
+    private static LoadTestOptions Options(string command, InProcessServer server, int connections, double rate, byte[]? request = null) =>
+        Options(command, server.EndPoint, connections, rate, request);
+
+    private static LoadTestOptions Options(string command, IPEndPoint target, int connections, double rate, byte[]? request = null) => new()
     {
         Command = command,
-        Target = server.EndPoint,
-        TargetText = server.EndPoint.ToString(),
+        Target = target,
+        TargetText = target.ToString(),
         Request = request ?? RequestText.KeepAliveGet,
         Connections = connections,
         Rate = rate,

@@ -14,7 +14,7 @@ internal sealed class InProcessServer : IAsyncDisposable
     private static readonly byte[] KeepAliveResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"u8.ToArray();
     private static readonly byte[] CloseResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"u8.ToArray();
 
-    /// <summary>A <see cref="ServerKind.Stream"/> chunk: the shape of an LLM's streamed answer, a token batch at a time.</summary>
+    /// <summary>A <see cref="ServerKind.Paced"/> chunk: the shape of an LLM's streamed answer, a token batch at a time.</summary>
     public const int StreamChunkBytes = 1024;
 
     public static readonly TimeSpan StreamChunkInterval = TimeSpan.FromMilliseconds(250);
@@ -42,12 +42,12 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public long Accepted => Volatile.Read(ref _accepted);
 
-    /// <summary>Bytes every <see cref="ServerKind.Stream"/> connection carries.</summary>
+    /// <summary>Bytes every <see cref="ServerKind.Paced"/> connection carries.</summary>
     public long StreamBytes => (long)_streamChunks * StreamChunkBytes;
 
     /// <summary>A stream server whose streams last about <paramref name="duration"/> (at least one chunk).</summary>
     public static InProcessServer StartStream(IPEndPoint bind, TimeSpan duration) =>
-        Start(bind, ServerKind.Stream, Math.Max(1, (int)(duration / StreamChunkInterval)));
+        Start(bind, ServerKind.Paced, Math.Max(1, (int)(duration / StreamChunkInterval)));
 
     public static InProcessServer Start(IPEndPoint bind, ServerKind kind) => Start(bind, kind, streamChunks: 0);
 
@@ -117,7 +117,7 @@ internal sealed class InProcessServer : IAsyncDisposable
                 case ServerKind.Echo:
                     await ServeEchoAsync(socket, echo: true).ConfigureAwait(false);
                     break;
-                case ServerKind.Stream:
+                case ServerKind.Paced:
                     await ServeStreamAsync(socket).ConfigureAwait(false);
                     break;
                 default:

@@ -11,6 +11,12 @@ internal enum ServerKind
     /// <summary>Reads and drops everything.</summary>
     Discard,
 
-    /// <summary>soak's long stream: after the first bytes, a paced chunk at a time, then FIN.</summary>
+    /// <summary>
+    /// LLM-shaped: per connection, after the first bytes, a small chunk carrying its send time every
+    /// interval, then FIN (<see cref="ChunkStreamServer"/>; the <c>stream</c> scenario reads it).
+    /// </summary>
     Stream,
+
+    /// <summary>soak's long stream: after the first bytes, a paced 1 KiB chunk at a time, then FIN (not offered by serve).</summary>
+    Paced,
 }
