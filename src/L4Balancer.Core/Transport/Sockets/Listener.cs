@@ -115,19 +115,17 @@ internal sealed class Listener : IAsyncDisposable
     /// <summary>An accept by another transport failed: the same pause, throttled log and descriptor release as this loop's own.</summary>
     public void ReportAcceptFailure(string error, bool outOfDescriptors)
     {
-        // The episode is marked before the spares are released: another loop's accept that succeeds on a
-        // freed descriptor then ends this episode (its recovery line), instead of finding none to end.
+        if (outOfDescriptors)
+        {
+            _onOutOfDescriptors();
+        }
+
         lock (_acceptFailures)
         {
             if (_acceptFailures.Failed() is > 0 and var count)
             {
                 ListenerLog.AcceptFailed(_logger, Name, error, count, AcceptFailures.Pause.TotalMilliseconds);
             }
-        }
-
-        if (outOfDescriptors)
-        {
-            _onOutOfDescriptors();
         }
     }
 
