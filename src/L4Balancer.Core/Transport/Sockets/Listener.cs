@@ -115,6 +115,10 @@ internal sealed class Listener : IAsyncDisposable
     /// <summary>An accept by another transport failed: the same pause, throttled log and descriptor release as this loop's own.</summary>
     public void ReportAcceptFailure(string error, bool outOfDescriptors)
     {
+        // The spares go first, before anything else can run into the limit: at zero free descriptors the
+        // runtime aborts ("Out of memory.") when it has to start a thread (seen when the log line below
+        // came first). The cost: another loop's accept on a freed descriptor may succeed before this
+        // episode is marked, and then its recovery line comes with the next successful accept.
         if (outOfDescriptors)
         {
             _onOutOfDescriptors();
