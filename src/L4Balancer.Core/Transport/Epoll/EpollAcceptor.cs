@@ -10,7 +10,7 @@ namespace L4Balancer.Core.Transport.Epoll;
 /// events, so established connections are served before and between bursts of new ones. Out of descriptors, accepting pauses for
 /// <see cref="AcceptFailures.Pause"/> instead of spinning on a socket that stays readable.
 /// </summary>
-internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Action<IClientConnection> onAccepted, Action<int> onFailed) : IEpollHandler
+internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Func<EpollLoop, EpollLoop> pickLoop, Action<IClientConnection> onAccepted, Action<int> onFailed) : IEpollHandler
 {
     public const int AcceptBudget = 64;
     private const EpollEvents Interest = EpollEvents.In | EpollEvents.Exclusive;
@@ -84,9 +84,25 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
 
             // TCP_NODELAY is inherited from the listening socket (set at bind).
             var remote = SocketAddress.Read(new ReadOnlySpan<byte>(address, length));
-            onAccepted(new EpollConnection(loop, pipes, fd, remote));
+            var target = pickLoop(loop);
+            target.AddConnection(); // counted now, so the rest of this batch sees it
+            if (target == loop)
+            {
+                onAccepted(new EpollConnection(loop, pipes, fd, remote));
+            }
+            else
+            {
+                // The connection lives on the loop that serves it: created, registered and run there.
+                target.Post(static s =>
+                {
+                    var (acceptor, target, fd, remote) = ((EpollAcceptor, EpollLoop, int, IPEndPoint?))s!;
+                    acceptor.HandOver(target, fd, remote);
+                }, (this, target, fd, remote));
+            }
         }
     }
+
+    private void HandOver(EpollLoop target, int fd, IPEndPoint? remote) => onAccepted(new EpollConnection(target, pipes, fd, remote));
 
     private void Pause()
     {

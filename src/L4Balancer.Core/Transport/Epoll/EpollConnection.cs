@@ -593,6 +593,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
         Volatile.Write(ref _closed, true);
         Interlocked.MemoryBarrier(); // before _stopped is read at the end (see StoppedBeforeRelay)
+        _loop.RemoveConnection();
         var readWaiter = _onReadable;
         var writeWaiter = _onBackendWritable;
         _onReadable = null;

@@ -42,6 +42,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _stopping;
     private int _posters;
     private int _threadId;
+    private int _connections;
 
     public EpollLoop(string name, TimeProvider time)
     {
@@ -78,6 +79,13 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     /// <summary>True on this loop's own thread: the only thread that may register, arm timers or touch its handlers' state.</summary>
     public bool IsOnLoop => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
+
+    /// <summary>Connections this loop serves or has been handed (the acceptors balance by it). Any thread.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    public void AddConnection() => Interlocked.Increment(ref _connections);
+
+    public void RemoveConnection() => Interlocked.Decrement(ref _connections);
 
     /// <summary>Turns the loop has made (for tests and diagnostics).</summary>
     public long Turns { get; private set; }

@@ -29,6 +29,8 @@ internal sealed class EpollTransport : IDisposable
 
     public int Threads => _loops.Length;
 
+    internal IReadOnlyList<EpollLoop> Loops => _loops;
+
     public PipePool Pipes => _pipes;
 
     /// <summary>True where epoll, eventfd, pipes and splice all work (Linux); probed once.</summary>
@@ -59,6 +61,30 @@ internal sealed class EpollTransport : IDisposable
         }
     });
 
+    /// <summary>
+    /// The loop a connection accepted on <paramref name="accepting"/> goes to: that one unless another
+    /// serves at least two fewer connections. EPOLLEXCLUSIVE wakes whichever loop waits, and a burst
+    /// (wrk opening 64 connections at once) lands in one loop's accept batch: without this, one loop can
+    /// end up with every connection while the other idles (keep-alive throughput then halves). HAProxy
+    /// spreads its accepts over threads the same way (<c>tune.listener.multi-queue</c>). A hand-off
+    /// costs a post to the other loop; balanced loops keep their own.
+    /// </summary>
+    internal EpollLoop PickLoop(EpollLoop accepting)
+    {
+        var best = accepting;
+        var fewest = accepting.Connections - 1; // the slack: a tie or one more stays
+        foreach (var loop in _loops)
+        {
+            if (loop.Connections < fewest)
+            {
+                best = loop;
+                fewest = loop.Connections;
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>Makes every loop accept on <paramref name="listener"/>'s socket; disposing the result stops them (before the socket closes).</summary>
     public IAsyncDisposable Attach(Listener listener, Action<IClientConnection, Listener> onAccepted)
     {
@@ -72,6 +98,7 @@ internal sealed class EpollTransport : IDisposable
                 loop,
                 _pipes,
                 fd,
+                PickLoop,
                 connection =>
                 {
                     listener.ReportAccepted();
