@@ -75,6 +75,8 @@ SETTINGS_VARS=(WRK_THREADS WRK_CONNECTIONS WRK_SECONDS CLOSE_SECONDS WARMUP_SECO
   STREAM_CHUNK_BYTES STREAM_CHUNK_MS SETTLE_SECONDS PORT_BASE)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib/backend-nginx.sh
+source "$REPO/bench/lib/backend-nginx.sh"
 cd "$REPO"
 INVOKED="bench/compare.sh${*:+ $*}"
 
@@ -218,27 +220,7 @@ WORKER_CONNECTIONS=$((FD_LIMIT - 100 < 20000 ? FD_LIMIT - 100 : 20000))
 HAP_MAXCONN=$(((FD_LIMIT - 100) / 2 < 50000 ? (FD_LIMIT - 100) / 2 : 50000))
 
 mkdir -p "$TMP/backend" "$TMP/nginx" "$TMP/nginx-idle"
-cat >"$TMP/backend/nginx.conf" <<EOF
-# backend: a small fixed HTTP response on two ports
-daemon off;
-master_process on;
-worker_processes auto;
-worker_rlimit_nofile $FD_LIMIT;
-pid $TMP/backend/nginx.pid;
-error_log $TMP/backend/error.log warn;
-events { worker_connections $WORKER_CONNECTIONS; }
-http {
-    access_log off;
-    keepalive_timeout 300s;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:$P_BACKEND_A;
-        listen 127.0.0.1:$P_BACKEND_B;
-        default_type text/plain;
-        location / { return 200 "ok\n"; }
-    }
-}
-EOF
+backend_nginx_conf "$TMP/backend" "$FD_LIMIT" "$WORKER_CONNECTIONS" "$P_BACKEND_A" "$P_BACKEND_B" >"$TMP/backend/nginx.conf"
 
 nginx_stream_conf() {  # DIR WORKERS LISTEN-LINES...
   local dir=$1 workers=$2

@@ -58,6 +58,8 @@ KEEP_TMP=${KEEP_TMP:-0}                # 1 = keep the temp dir (configs, snapsho
 SETTINGS_VARS=(GROWTH_DIRECT WARMUP_SECONDS SETTLE_SECONDS OPEN_TIMEOUT FD_LIMIT PORT_BASE)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib/backend-nginx.sh
+source "$REPO/bench/lib/backend-nginx.sh"
 cd "$REPO"
 INVOKED="bench/growth.sh${*:+ $*}"
 
@@ -151,26 +153,7 @@ NPROC=$(nproc)
 HAP_MAXCONN=$(((FD_LIMIT - 200) / 2))
 WORKER_CONNECTIONS=$((FD_LIMIT - 100))
 mkdir -p "$TMP/backend" "$TMP/nginx"
-cat >"$TMP/backend/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes auto;
-worker_rlimit_nofile $FD_LIMIT;
-pid $TMP/backend/nginx.pid;
-error_log $TMP/backend/error.log warn;
-events { worker_connections $WORKER_CONNECTIONS; }
-http {
-    access_log off;
-    keepalive_timeout 300s;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:$P_BACKEND_A;
-        listen 127.0.0.1:$P_BACKEND_B;
-        default_type text/plain;
-        location / { return 200 "ok\n"; }
-    }
-}
-EOF
+backend_nginx_conf "$TMP/backend" "$FD_LIMIT" "$WORKER_CONNECTIONS" "$P_BACKEND_A" "$P_BACKEND_B" >"$TMP/backend/nginx.conf"
 cat >"$TMP/nginx/nginx.conf" <<EOF
 load_module $NGINX_STREAM_MODULE;
 daemon off;

@@ -113,23 +113,8 @@ internal sealed class ChunkStreamServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (await Acceptor.NextAsync(_listener, _stop.Token).ConfigureAwait(false) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-
-            socket.NoDelay = true;
             // The ticker's sends must never block it (a blocked send would stall every other stream).
             socket.Blocking = false;
             Interlocked.Increment(ref _accepted);

@@ -82,23 +82,8 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (await Acceptor.NextAsync(_listener, _stop.Token).ConfigureAwait(false) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-
-            socket.NoDelay = true;
             Interlocked.Increment(ref _accepted);
             _connections[socket] = true;
             _ = Task.Run(() => ServeAsync(socket));

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace L4Balancer.Core.Flow;
 
 /// <summary>
-/// One client connection from accept to close, as decisions: <see cref="RunCoreAsync"/> is the whole
+/// One client connection from accept to close, as decisions: <see cref="RunAsync"/> is the whole
 /// data path in SPEC's order: global deny → global and per-IP limits → route (SNI peek) → tenant CIDRs
 /// → tenant max_connections → tenant connection_rate → pick and connect → relay; <see cref="Finish"/>
 /// accounts and writes the access log. How bytes move is the transport's: the flow sees the client

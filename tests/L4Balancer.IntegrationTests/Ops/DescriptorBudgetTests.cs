@@ -204,13 +204,7 @@ public class DescriptorBudgetTests
 
             await process.WaitForLineAsync(@"\d+ spare descriptors taken back", TimeSpan.FromSeconds(10));
             Assert.False(process.HasExited);
-            foreach (var client in held.Concat(pending))
-            {
-                client.Dispose(); // else SIGTERM would wait drain_timeout for them
-            }
-
-            process.Signal(BalancerProcess.SIGTERM);
-            Assert.Equal(0, await process.WaitForExitAsync(Deadline.After()));
+            await StopCleanlyAsync(process, held.Concat(pending));
         }
         finally
         {
@@ -329,13 +323,7 @@ public class DescriptorBudgetTests
             }
 
             Assert.False(process.HasExited);
-            foreach (var client in held.Concat(pending))
-            {
-                client.Dispose(); // else SIGTERM would wait drain_timeout for them
-            }
-
-            process.Signal(BalancerProcess.SIGTERM);
-            Assert.Equal(0, await process.WaitForExitAsync(Deadline.After()));
+            await StopCleanlyAsync(process, held.Concat(pending));
         }
         finally
         {
@@ -458,5 +446,17 @@ public class DescriptorBudgetTests
         {
             return Outcome.Hung;
         }
+    }
+
+    /// <summary>Closes the test's clients (else SIGTERM would wait drain_timeout for them) and expects a clean exit.</summary>
+    private static async Task StopCleanlyAsync(BalancerProcess process, IEnumerable<Socket> clients)
+    {
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        process.Signal(BalancerProcess.SIGTERM);
+        Assert.Equal(0, await process.WaitForExitAsync(Deadline.After()));
     }
 }
