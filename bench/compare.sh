@@ -75,8 +75,8 @@ SETTINGS_VARS=(WRK_THREADS WRK_CONNECTIONS WRK_SECONDS CLOSE_SECONDS WARMUP_SECO
   STREAM_CHUNK_BYTES STREAM_CHUNK_MS SETTLE_SECONDS PORT_BASE)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=bench/lib/backend-nginx.sh
-source "$REPO/bench/lib/backend-nginx.sh"
+# shellcheck source=bench/lib/configs.sh
+source "$REPO/bench/lib/configs.sh"
 cd "$REPO"
 INVOKED="bench/compare.sh${*:+ $*}"
 
@@ -256,18 +256,8 @@ nginx_stream_conf "$TMP/nginx" auto \
 nginx_stream_conf "$TMP/nginx-idle" 1 \
   "server { listen 127.0.0.1:$P_NGX_IDLE; proxy_pass http_backends; }" >"$TMP/nginx-idle/nginx.conf"
 
-cat >"$TMP/haproxy.cfg" <<EOF
-global
-    nbthread $NPROC
-    maxconn $HAP_MAXCONN
-    # no 'log' line: HAProxy logs nothing
-
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 30m
-    timeout server 30m
-
+haproxy_cfg_head "$NPROC" "$HAP_MAXCONN" >"$TMP/haproxy.cfg"
+cat >>"$TMP/haproxy.cfg" <<EOF
 frontend http_in
     bind 127.0.0.1:$P_HAP_HTTP
     default_backend http_backends

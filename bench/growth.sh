@@ -58,8 +58,8 @@ KEEP_TMP=${KEEP_TMP:-0}                # 1 = keep the temp dir (configs, snapsho
 SETTINGS_VARS=(GROWTH_DIRECT WARMUP_SECONDS SETTLE_SECONDS OPEN_TIMEOUT FD_LIMIT PORT_BASE)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=bench/lib/backend-nginx.sh
-source "$REPO/bench/lib/backend-nginx.sh"
+# shellcheck source=bench/lib/configs.sh
+source "$REPO/bench/lib/configs.sh"
 cd "$REPO"
 INVOKED="bench/growth.sh${*:+ $*}"
 
@@ -170,18 +170,8 @@ stream {
     server { listen 127.0.0.1:${PORT[nginx]}; proxy_pass http_backends; }
 }
 EOF
-cat >"$TMP/haproxy.cfg" <<EOF
-global
-    nbthread $NPROC
-    maxconn $HAP_MAXCONN
-    # no 'log' line: HAProxy logs nothing
-
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 30m
-    timeout server 30m
-
+haproxy_cfg_head "$NPROC" "$HAP_MAXCONN" >"$TMP/haproxy.cfg"
+cat >>"$TMP/haproxy.cfg" <<EOF
 frontend http_in
     bind 127.0.0.1:${PORT[haproxy]}
     default_backend http_backends
