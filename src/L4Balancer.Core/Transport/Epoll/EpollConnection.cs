@@ -98,38 +98,14 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     public ValueTask<int> WaitForBytesAsync(TimeSpan timeout)
     {
         var result = new TaskCompletionSource<int>();
-        if (_loop.IsOnLoop)
-        {
-            WaitForBytes(timeout, result); // the common case (see the remarks): no state to box
-        }
-        else
-        {
-            _loop.Post(static s =>
-            {
-                var (connection, timeout, result) = ((EpollConnection, TimeSpan, TaskCompletionSource<int>))s!;
-                connection.WaitForBytes(timeout, result);
-            }, (this, timeout, result));
-        }
-
+        OnLoop(static (c, s) => c.WaitForBytes(s.timeout, s.result), (timeout, result));
         return new ValueTask<int>(result.Task);
     }
 
     public ValueTask<int> ReceiveAsync(Memory<byte> destination, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<int>();
-        if (_loop.IsOnLoop)
-        {
-            Receive(destination, timeout, result);
-        }
-        else
-        {
-            _loop.Post(static s =>
-            {
-                var (connection, destination, timeout, result) = ((EpollConnection, Memory<byte>, TimeSpan, TaskCompletionSource<int>))s!;
-                connection.Receive(destination, timeout, result);
-            }, (this, destination, timeout, result));
-        }
-
+        OnLoop(static (c, s) => c.Receive(s.destination, s.timeout, s.result), (destination, timeout, result));
         return new ValueTask<int>(result.Task);
     }
 
@@ -146,31 +122,18 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
     public ValueTask<BackendConnect> ConnectAsync(IPEndPoint backend, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<BackendConnect>();
-        if (_loop.IsOnLoop)
-        {
-            Connect(backend, timeout, result);
-        }
-        else
-        {
-            _loop.Post(static s =>
-            {
-                var (connection, backend, timeout, result) = ((EpollConnection, IPEndPoint, TimeSpan, TaskCompletionSource<BackendConnect>))s!;
-                connection.Connect(backend, timeout, result);
-            }, (this, backend, timeout, result));
-        }
-
+        OnLoop(static (c, s) => c.Connect(s.backend, s.timeout, s.result), (backend, timeout, result));
         return new ValueTask<BackendConnect>(result.Task);
     }
 
     public ValueTask<string?> SendToBackendAsync(ReadOnlyMemory<byte> prelude, TimeSpan timeout)
     {
         var result = new TaskCompletionSource<string?>();
-        OnLoop(static s =>
+        OnLoop(static (c, s) =>
         {
-            var (connection, prelude, timeout, result) = ((EpollConnection, ReadOnlyMemory<byte>, TimeSpan, TaskCompletionSource<string?>))s!;
-            connection.ArmDeadline(timeout, result);
-            connection.SendToBackend(prelude, result);
-        }, (this, prelude, timeout, result));
+            c.ArmDeadline(s.timeout, s.result);
+            c.SendToBackend(s.prelude, s.result);
+        }, (prelude, timeout, result));
         return new ValueTask<string?>(result.Task);
     }
 
@@ -264,39 +227,34 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
 
         // The pump's own completion is the relay's task: no task or state machine of its own per connection.
         var pump = new SplicePump(_loop, _pipes, owner, _clientFd, backendFd);
+        OnLoop(
+            static (c, s) => c.StartPump(s.pump, s.clientPrelude, s.preludeOwner, s.toBackend, s.toClient),
+            (pump, clientPrelude, preludeOwner, toBackend, toClient));
+        return pump.Completion;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> now when called on the loop (the common case: the flow runs there,
+    /// see the remarks above), with <paramref name="state"/> unboxed; else posts it there, boxed once.
+    /// Either way it runs on the loop thread.
+    /// </summary>
+    private void OnLoop<TState>(Action<EpollConnection, TState> action, TState state)
+    {
         if (_loop.IsOnLoop)
         {
-            StartPump(pump, clientPrelude, preludeOwner, toBackend, toClient);
+            action(this, state);
         }
         else
         {
             _loop.Post(static s =>
             {
-                var (connection, pump, prelude, preludeOwner, throttles) = ((EpollConnection, SplicePump, ReadOnlyMemory<byte>, IDisposable?, (BandwidthThrottle?, BandwidthThrottle?)))s!;
-                connection.StartPump(pump, prelude, preludeOwner, throttles.Item1, throttles.Item2);
-            }, (this, pump, clientPrelude, preludeOwner, (toBackend, toClient)));
-        }
-
-        return pump.Completion;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> now when called on the loop (the flow runs there, see the remarks
-    /// above), else posts it there. Either way it runs on the loop thread.
-    /// </summary>
-    private void OnLoop(Action<object?> action, object? state)
-    {
-        if (_loop.IsOnLoop)
-        {
-            action(state);
-        }
-        else
-        {
-            _loop.Post(action, state);
+                var (connection, action, state) = ((EpollConnection, Action<EpollConnection, TState>, TState))s!;
+                action(connection, state);
+            }, (this, action, state));
         }
     }
 
-    public void Abort(bool reset) => OnLoop(reset ? static s => ((EpollConnection)s!).Close(true) : static s => ((EpollConnection)s!).Close(false), this);
+    public void Abort(bool reset) => OnLoop(static (c, reset) => c.Close(reset), reset);
 
     public void Dispose() => Abort(reset: false);
 
@@ -610,16 +568,7 @@ internal sealed class EpollConnection : IClientConnection, IRelay, IEpollHandler
                 _clientToken = -1;
             }
 
-            if (reset)
-            {
-                LinuxNative.SetLingerZero(_clientFd);
-            }
-            else
-            {
-                _ = LinuxNative.Shutdown(_clientFd, LinuxNative.ShutBoth);
-            }
-
-            _ = LinuxNative.Close(_clientFd);
+            LinuxNative.CloseSocket(_clientFd, reset, finSent: false);
             if (_backendFd >= 0 && reset)
             {
                 LinuxNative.SetLingerZero(_backendFd);

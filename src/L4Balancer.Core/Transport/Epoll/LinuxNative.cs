@@ -152,6 +152,25 @@ internal static unsafe partial class LinuxNative
         _ = SetSockOpt(fd, SolSocket, SoLinger, linger, 2 * sizeof(int));
     }
 
+    /// <summary>
+    /// Closes a connected socket the way the relay ends a side: with <paramref name="reset"/> abortively
+    /// (RST), else gracefully, shutting both ways first unless our FIN went out already
+    /// (<paramref name="finSent"/>: then the close alone ends it).
+    /// </summary>
+    public static void CloseSocket(int fd, bool reset, bool finSent)
+    {
+        if (reset)
+        {
+            SetLingerZero(fd);
+        }
+        else if (!finSent)
+        {
+            _ = Shutdown(fd, ShutBoth);
+        }
+
+        _ = Close(fd);
+    }
+
     public static void SetNoDelay(int fd)
     {
         var on = 1;

@@ -126,16 +126,7 @@ internal sealed unsafe class SplicePump
                 _loop.Forget(leg.Token); // the close below removes it from epoll
             }
 
-            if (reset)
-            {
-                LinuxNative.SetLingerZero(leg.Fd);
-            }
-            else if (!leg.SendShutDown)
-            {
-                _ = LinuxNative.Shutdown(leg.Fd, LinuxNative.ShutBoth);
-            }
-
-            _ = LinuxNative.Close(leg.Fd);
+            LinuxNative.CloseSocket(leg.Fd, reset, finSent: leg.SendShutDown);
         }
 
         ReturnPipe(_toBackend, force: true);
