@@ -1,4 +1,5 @@
 using System.Net;
+using L4Balancer.Core.Net;
 
 namespace L4Balancer.Core.Config;
 
@@ -43,14 +44,50 @@ internal sealed partial class ConfigBinder
                 reader.Error(reader.Line, "route \"sni\" without a fallback tenant needs a tenant that claims server names (sni = [...]); as written it refuses every connection");
             }
 
+            var (acceptProxy, trusted) = ReadAcceptProxy(reader);
             reader.ReportUnknownKeys();
             if (name is not null && bind is not null)
             {
-                listeners.Add(new ListenerConfig { Name = name, Bind = bind, Route = route ?? RouteMode.Port, Tenant = tenant?.Value });
+                listeners.Add(new ListenerConfig
+                {
+                    Name = name,
+                    Bind = bind,
+                    Route = route ?? RouteMode.Port,
+                    Tenant = tenant?.Value,
+                    AcceptProxy = acceptProxy,
+                    TrustedProxies = trusted,
+                });
             }
         }
 
         return listeners;
+    }
+
+    /// <summary>
+    /// <c>accept_proxy</c> and <c>trusted_proxies</c> go together: a header accepted from anyone would
+    /// let anyone claim any client address (and walk past every allow and deny list), so the list is
+    /// required; and a list without <c>accept_proxy</c> would silently treat the proxy as the client.
+    /// </summary>
+    private (bool AcceptProxy, List<IpPrefix> Trusted) ReadAcceptProxy(ConfigTableReader reader)
+    {
+        var acceptProxy = reader.Bool("accept_proxy", false);
+        var listed = reader.Has("trusted_proxies");
+        var trusted = ReadPrefixes(reader, "trusted_proxies", reader.Context).Select(p => p.Prefix).ToList();
+        if (acceptProxy && !listed)
+        {
+            reader.Error(reader.KeyLine("accept_proxy"), "accept_proxy = true needs trusted_proxies (the CIDRs allowed to send a PROXY header)");
+        }
+        else if (acceptProxy && trusted.Count == 0 && reader.StringArray("trusted_proxies").Count == 0)
+        {
+            // (Items that are not CIDRs were reported above, and the errors are listed once each.)
+            reader.Error(reader.KeyLine("trusted_proxies"), "trusted_proxies is empty: with accept_proxy = true it must list the CIDRs allowed to send a PROXY header");
+        }
+        else if (!acceptProxy && listed)
+        {
+            reader.Error(reader.KeyLine("trusted_proxies"), "trusted_proxies is set but accept_proxy is not true (set accept_proxy = true, or remove trusted_proxies)");
+        }
+
+        return (acceptProxy, trusted);
     }
 
     /// <summary>

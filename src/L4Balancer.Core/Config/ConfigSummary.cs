@@ -29,7 +29,8 @@ internal static class ConfigSummary
         foreach (var listener in config.Listeners)
         {
             var tenant = listener.Tenant is null ? "" : listener.Route == RouteMode.Sni ? $" fallback={listener.Tenant}" : $" tenant={listener.Tenant}";
-            Line(text, $"listener {listener.Name} {listener.Bind} route={Name(listener.Route)}{tenant}");
+            var proxy = listener.AcceptProxy ? List(" accept_proxy trusted_proxies=", listener.TrustedProxies) : "";
+            Line(text, $"listener {listener.Name} {listener.Bind} route={Name(listener.Route)}{tenant}{proxy}");
         }
 
         foreach (var tenant in config.Tenants)

@@ -4,6 +4,7 @@ using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
+using L4Balancer.Core.Net;
 using L4Balancer.Core.ProxyProtocol;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
@@ -15,7 +16,8 @@ namespace L4Balancer.Core.Flow;
 
 /// <summary>
 /// One client connection from accept to close, as decisions: <see cref="RunAsync"/> is the whole
-/// data path in SPEC's order: global deny → global and per-IP limits → route (SNI peek) → tenant CIDRs
+/// data path in SPEC's order: (on an <c>accept_proxy</c> listener, the PROXY header that names the
+/// client) → global deny → global and per-IP limits → route (SNI peek) → tenant CIDRs
 /// → tenant max_connections → tenant connection_rate → pick and connect → relay; <see cref="Finish"/>
 /// accounts and writes the access log. How bytes move is the transport's: the flow sees the client
 /// through <see cref="IClientConnection"/> and both legs through <see cref="IRelay"/>, so a second
@@ -40,6 +42,8 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     private ClientHelloBuffer? _hello;
     private IRelay? _relay;
     private byte[]? _proxyHeaderBuffer;
+    private ProxyHeaderBuffer? _receivedProxyHeader;
+    private IPEndPoint? _destination;
     private CancellationTokenSource? _relayCancellation;
 
     public ConnectionFlow(long id, FlowContext context, RuntimeSnapshot snapshot, ListenerRoute route, IClientConnection client)
@@ -53,12 +57,22 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         _lastActivity = _startTimestamp;
         _idleTimeoutTicks = (long)(snapshot.Config.Global.IdleTimeout.TotalSeconds * context.TimeProvider.TimestampFrequency);
         ClientEndPoint = client.RemoteEndPoint;
-        _admission = new Admission(context.Limits, ClientEndPoint?.Address);
+
+        // Behind a trusted proxy the peer is the proxy: the client's address comes with its PROXY header
+        // (ReceiveProxyHeaderAsync), and no per-IP limit counts the proxy's own address.
+        _admission = new Admission(context.Limits, route.TrustedProxies is null ? ClientEndPoint?.Address : null);
     }
 
     public long Id { get; }
 
-    public IPEndPoint? ClientEndPoint { get; }
+    /// <summary>
+    /// The client: the peer of the socket, or on an <c>accept_proxy</c> listener the source of the PROXY
+    /// header once it is in (before that, the proxy). Every stage from the global deny list on uses it.
+    /// </summary>
+    public IPEndPoint? ClientEndPoint { get; private set; }
+
+    /// <summary>On an <c>accept_proxy</c> listener the peer that sent the PROXY header (the proxy); else null.</summary>
+    public IPEndPoint? ProxyEndPoint { get; private set; }
 
     public string ListenerName => _route.Name;
 
@@ -71,7 +85,14 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     public CloseReason Reason => (CloseReason)Volatile.Read(ref _reason);
 
     /// <summary>Bytes relayed so far, for live views; read without locks, so approximate while running.</summary>
-    public long BytesClientToBackend => (Volatile.Read(ref _hello)?.Count ?? 0) + (Volatile.Read(ref _relay)?.BytesFromClient ?? 0);
+    /// <remarks>
+    /// The client bytes taken before the relay: the hello on an sni listener, else those that came with a
+    /// received PROXY header (on an sni listener they are the hello's first bytes). The header itself is
+    /// not counted: it is not sent on, as the one sent to backends is not counted either.
+    /// </remarks>
+    public long BytesClientToBackend =>
+        (Volatile.Read(ref _hello)?.Count ?? Volatile.Read(ref _receivedProxyHeader)?.RestLength ?? 0)
+        + (Volatile.Read(ref _relay)?.BytesFromClient ?? 0);
 
     public long BytesBackendToClient => Volatile.Read(ref _relay)?.BytesFromBackend ?? 0;
 
@@ -102,6 +123,13 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         try
         {
             var global = _snapshot.Config.Global;
+
+            // 0. Behind a trusted proxy (accept_proxy), its PROXY header comes first and names the client
+            //    every later stage sees: deny lists, limits, the log and the header sent on to backends.
+            if (_route.TrustedProxies is { } trusted && !await ReceiveProxyHeaderAsync(trusted, global).ConfigureAwait(false))
+            {
+                return;
+            }
 
             // 1. Admission, before a single byte is read: the global deny list, then the process-wide and
             //    per-IP concurrency limits (a connection still sending its ClientHello counts: it holds a socket).
@@ -184,8 +212,12 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             var (toBackend, toClient) = CreateThrottles(tenant);
             _relaying = true;
             Touch();
+            // The client's bytes read before the relay go first: the hello (which holds any bytes that came
+            // with a PROXY header), or on a port listener the bytes after such a header.
             var hello = _hello;
-            await relay.RunAsync(hello?.Bytes ?? default, hello, toBackend, toClient).ConfigureAwait(false);
+            var proxied = _receivedProxyHeader;
+            var (prelude, preludeOwner) = hello is not null ? (hello.Bytes, (IDisposable?)hello) : (proxied?.Rest ?? default, proxied);
+            await relay.RunAsync(prelude, preludeOwner, toBackend, toClient).ConfigureAwait(false);
 
             SetReason(CloseReason.Closed);
         }
@@ -227,6 +259,114 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     }
 
     /// <summary>
+    /// <c>accept_proxy</c>: a peer outside <c>trusted_proxies</c> is closed at once (HAProxy's
+    /// <c>accept-proxy</c> does not guess whether a header is there either); a trusted one takes the
+    /// process-wide slot (it holds a socket while its header comes; no per-IP slot, the proxy's own
+    /// address is not a client) and must send a whole v1 or v2 header within <c>client_hello_timeout</c>
+    /// of the accept. A header naming a TCP client makes its source the client and its destination the
+    /// address sent on in our own PROXY header; LOCAL, UNKNOWN, AF_UNSPEC/AF_UNIX and UDP keep the
+    /// connection's own addresses. Missing, malformed, truncated, oversized or late: <c>proxy_header</c>.
+    /// Returns false when the connection was closed.
+    /// </summary>
+    private async Task<bool> ReceiveProxyHeaderAsync(AccessList trusted, GlobalConfig global)
+    {
+        var peer = ClientEndPoint;
+        ProxyEndPoint = peer;
+        if (peer is null || !trusted.IsAllowed(peer.Address))
+        {
+            RefuseProxyHeader(peer, "the peer is not in trusted_proxies");
+            return false;
+        }
+
+        var refused = _admission.EnterProcess(global); // no source yet: the process-wide slot alone
+        if (refused != CloseReason.None)
+        {
+            Reject(refused, null);
+            return false;
+        }
+
+        var buffer = new ProxyHeaderBuffer();
+        Volatile.Write(ref _receivedProxyHeader, buffer);
+        ProxyHeaderParseResult result;
+        try
+        {
+            result = await ReceiveProxyHeaderBytesAsync(buffer, global.ClientHelloTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Not hello_timeout: the connection never said who its client is.
+            result = ProxyHeaderParseResult.Fail(ProxyHeaderStatus.Incomplete, $"no whole header within client_hello_timeout ({buffer.Count} bytes came)");
+        }
+        catch (PeerFailedException)
+        {
+            ((IRelayOwner)this).OnPeerFailed(RelaySide.Client);
+            result = ProxyHeaderParseResult.Fail(ProxyHeaderStatus.Incomplete, "the peer reset the connection");
+        }
+        catch (ObjectDisposedException)
+        {
+            result = ProxyHeaderParseResult.Fail(ProxyHeaderStatus.Incomplete, "closed while waiting"); // by an abort: its reason is set
+        }
+
+        if (Reason != CloseReason.None)
+        {
+            Reject(Reason, null); // aborted while waiting (client reset, drain): counted only if a rejection
+            return false;
+        }
+
+        if (!result.IsComplete)
+        {
+            RefuseProxyHeader(peer, result.Message);
+            return false;
+        }
+
+        if (result.Header!.NamesTcpClient)
+        {
+            ClientEndPoint = result.Header.Source;
+            _destination = result.Header.Destination;
+        }
+
+        _admission.SetSource(ClientEndPoint?.Address);
+        return true;
+    }
+
+    private async Task<ProxyHeaderParseResult> ReceiveProxyHeaderBytesAsync(ProxyHeaderBuffer buffer, TimeSpan limit)
+    {
+        while (true)
+        {
+            // As for the hello: wait without a buffer, then take what came, never more than the header needs.
+            await _client.WaitForBytesAsync(Remaining()).ConfigureAwait(false);
+            var received = await _client.ReceiveAsync(buffer.GetMemory(), Remaining()).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return ProxyHeaderParseResult.Fail(ProxyHeaderStatus.Incomplete, $"the connection ended after {buffer.Count} bytes, before a whole header");
+            }
+
+            var result = buffer.Advance(received);
+            if (result.Status != ProxyHeaderStatus.Incomplete)
+            {
+                return result;
+            }
+        }
+
+        // From the accept: a trusted proxy that connects and never sends is bounded like a slow hello.
+        TimeSpan Remaining()
+        {
+            var left = limit - _context.TimeProvider.GetElapsedTime(_startTimestamp);
+            return left > TimeSpan.Zero ? left : throw new TimeoutException();
+        }
+    }
+
+    private void RefuseProxyHeader(IPEndPoint? peer, string why)
+    {
+        if (_context.ProxyHeaderFailures.ShouldLog(out var suppressed))
+        {
+            FlowLog.ProxyHeaderRefused(_context.Logger, _route.Name, peer?.ToString() ?? "-", why, suppressed);
+        }
+
+        Reject(CloseReason.ProxyHeader, null);
+    }
+
+    /// <summary>
     /// Reads the ClientHello (kept whole: the backend gets it byte for byte) and finds the tenant
     /// claiming its SNI, else the listener's fallback tenant. Each wait is a zero-byte receive, so a
     /// silent connection holds no buffer; each receive takes what the socket has queued, so the buffer
@@ -240,8 +380,12 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         try
         {
             // One deadline for the whole hello, however many reads it takes; each wait gets what is left
-            // of it and the transport keeps it (no timer object here).
-            status = await ReceiveHelloAsync(hello, _context.TimeProvider.GetTimestamp()).ConfigureAwait(false);
+            // of it and the transport keeps it (no timer object here). It runs from the accept, so behind
+            // a proxy the header and the hello share it. Bytes that came with a PROXY header come first.
+            var proxied = Volatile.Read(ref _receivedProxyHeader);
+            status = (proxied is null ? null : hello.Append(proxied.Rest.Span))
+                ?? await ReceiveHelloAsync(hello, _startTimestamp).ConfigureAwait(false);
+            proxied?.Dispose(); // its bytes are the hello's now
         }
         catch (TimeoutException)
         {
@@ -430,12 +574,12 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     /// <summary>
     /// The PROXY protocol header for this client, written once (it is the same for every backend tried)
     /// into a pooled buffer that <see cref="Finish"/> returns. Source: the client; destination: the
-    /// address it connected to.
+    /// address it connected to (behind a trusted proxy, both as its header said, as HAProxy forwards them).
     /// </summary>
     private ReadOnlyMemory<byte> WriteProxyHeader(ProxyProtocolMode mode)
     {
         var buffer = _proxyHeaderBuffer = ArrayPool<byte>.Shared.Rent(ProxyHeaderWriter.BufferSize);
-        return buffer.AsMemory(0, ProxyHeaderWriter.Write(mode, ClientEndPoint, _client.GetLocalEndPoint(), buffer));
+        return buffer.AsMemory(0, ProxyHeaderWriter.Write(mode, ClientEndPoint, _destination ?? _client.GetLocalEndPoint(), buffer));
     }
 
     void IRelayOwner.OnPeerFailed(RelaySide side)
@@ -487,6 +631,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         _client.Dispose();
         _relay?.Dispose();
         _hello?.Dispose(); // a rejected hello, or one the relay never got to send
+        _receivedProxyHeader?.Dispose();
         if (_proxyHeaderBuffer is { } header)
         {
             ArrayPool<byte>.Shared.Return(header);
@@ -524,6 +669,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                     _route.Name,
                     Tenant?.Name ?? "-",
                     ClientEndPoint?.ToString() ?? "-",
+                    ProxyEndPoint?.ToString() ?? "-",
                     ServerName ?? "-",
                     Backend?.Address ?? "-",
                     BytesClientToBackend,

@@ -18,6 +18,7 @@ internal sealed class FlowContext
         Logger = loggerFactory.CreateLogger("L4Balancer.Proxy");
         AccessLogger = loggerFactory.CreateLogger(Telemetry.AccessLog.Category);
         BackendSocketFailures = new LogThrottle(timeProvider, TimeSpan.FromSeconds(10));
+        ProxyHeaderFailures = new LogThrottle(timeProvider, TimeSpan.FromSeconds(10));
     }
 
     public TimeProvider TimeProvider { get; }
@@ -43,4 +44,7 @@ internal sealed class FlowContext
 
     /// <summary>Backend sockets that could not be created (descriptor limit): logged once per interval.</summary>
     public LogThrottle BackendSocketFailures { get; }
+
+    /// <summary>accept_proxy connections closed as proxy_header: logged once per interval (a misconfigured or hostile peer repeats).</summary>
+    public LogThrottle ProxyHeaderFailures { get; }
 }

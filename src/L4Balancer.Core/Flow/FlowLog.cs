@@ -13,6 +13,9 @@ internal static partial class FlowLog
     [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "tenant {Tenant}: cannot create a socket for backend {Backend} ({Error}): connections refused as global_limit; {Suppressed} more since the last such line")]
     public static partial void BackendSocketFailed(ILogger logger, string tenant, string backend, string error, long suppressed);
 
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "listener {Listener}: connection from {Peer} closed as proxy_header: {Why}; {Suppressed} more since the last such line")]
+    public static partial void ProxyHeaderRefused(ILogger logger, string listener, string peer, string why, long suppressed);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "connection {ConnectionId} failed unexpectedly")]
     public static partial void SessionFaulted(ILogger logger, long connectionId, Exception exception);
 

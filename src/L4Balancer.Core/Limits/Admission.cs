@@ -15,8 +15,8 @@ namespace L4Balancer.Core.Limits;
 internal sealed class Admission
 {
     private readonly GlobalLimitState _global;
-    private readonly UInt128 _source;
-    private readonly bool _hasSource;
+    private UInt128 _source;
+    private bool _hasSource;
     private bool _connection;
     private bool _connectionPerIp;
     private LinkedListNode<IPendingHandshake>? _handshake;
@@ -31,12 +31,30 @@ internal sealed class Admission
     }
 
     /// <summary>
+    /// The client's address once it is known: on an <c>accept_proxy</c> listener the flow is created
+    /// without one (the peer is the proxy, whose address no per-IP limit counts) and learns it from the
+    /// PROXY header, between a first <see cref="EnterProcess"/> (the process-wide slot alone: the
+    /// connection holds a socket while its header arrives) and a second (the client's per-IP slot).
+    /// </summary>
+    public void SetSource(IPAddress? source)
+    {
+        if (_connectionPerIp || _handshake is not null)
+        {
+            throw new InvalidOperationException("the source address cannot change once a per-address slot is held");
+        }
+
+        _hasSource = source is not null;
+        _source = source is null ? default : PerIpGate.KeyOf(source);
+    }
+
+    /// <summary>
     /// <c>max_connections_per_ip</c>, then <c>max_connections</c>. The per-address check goes first so
-    /// that when both are exceeded the flooding address is told <c>per_ip_limit</c>.
+    /// that when both are exceeded the flooding address is told <c>per_ip_limit</c>. Each slot is taken
+    /// once: a second call (after <see cref="SetSource"/>) takes only what is still missing.
     /// </summary>
     public CloseReason EnterProcess(GlobalConfig config)
     {
-        if (_hasSource)
+        if (_hasSource && !_connectionPerIp)
         {
             if (!_global.ConnectionsPerIp.TryAcquire(_source, config.MaxConnectionsPerIp))
             {
@@ -44,6 +62,11 @@ internal sealed class Admission
             }
 
             _connectionPerIp = true;
+        }
+
+        if (_connection)
+        {
+            return CloseReason.None;
         }
 
         if (!_global.Connections.TryAcquire(_global.Descriptors.Limit(config.MaxConnections)))

@@ -20,4 +20,7 @@ internal enum CloseReason
     TenantLimit,
     RateLimited,
     NoBackend,
+
+    /// <summary>accept_proxy listeners: a peer not in trusted_proxies, or a PROXY header missing, malformed, truncated or late.</summary>
+    ProxyHeader,
 }

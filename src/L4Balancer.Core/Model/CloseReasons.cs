@@ -9,7 +9,7 @@ internal static class CloseReasons
     [
         CloseReason.IpDenied, CloseReason.GlobalLimit, CloseReason.PerIpLimit, CloseReason.NotTls,
         CloseReason.HelloTimeout, CloseReason.UnknownSni, CloseReason.TenantLimit, CloseReason.RateLimited,
-        CloseReason.NoBackend,
+        CloseReason.NoBackend, CloseReason.ProxyHeader,
     ];
 
     public static bool IsRejection(this CloseReason reason) => reason >= FirstRejection;
@@ -32,6 +32,7 @@ internal static class CloseReasons
         CloseReason.TenantLimit => "tenant_limit",
         CloseReason.RateLimited => "rate_limited",
         CloseReason.NoBackend => "no_backend",
+        CloseReason.ProxyHeader => "proxy_header",
         _ => reason.ToString(),
     };
 }

@@ -21,6 +21,13 @@ internal sealed record ProxyHeader
     /// <summary>The address the client connected to; null when the header carries no IP addresses.</summary>
     public IPEndPoint? Destination { get; init; }
 
+    /// <summary>
+    /// Whether the header names a TCP connection whose addresses replace the connection's own: a PROXY
+    /// command over TCP/IPv4 or TCP/IPv6. LOCAL, v1 UNKNOWN, v2 AF_UNSPEC and AF_UNIX, and UDP keep the
+    /// connection's own addresses, as HAProxy does ("unsupported protocol, keep local connection address").
+    /// </summary>
+    public bool NamesTcpClient => Command == ProxyCommand.Proxy && IsStream && Source is not null && Destination is not null;
+
     /// <summary>Bytes the header occupies (v2: TLVs included); the connection's own data starts here.</summary>
     public required int Length { get; init; }
 }

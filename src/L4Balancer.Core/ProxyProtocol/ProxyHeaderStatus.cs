@@ -29,4 +29,10 @@ internal enum ProxyHeaderStatus
 
     /// <summary>v2: the length is too short for the addresses of the family, or a TLV overruns it.</summary>
     BadLength,
+
+    /// <summary>
+    /// v2: the length announces more than a receiver takes (<see cref="ProxyHeaderBuffer.MaxV2Length"/>);
+    /// the parser itself has no such limit, the buffer that reads a header from a client does.
+    /// </summary>
+    TooLarge,
 }

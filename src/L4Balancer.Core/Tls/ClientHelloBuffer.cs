@@ -90,6 +90,29 @@ internal sealed class ClientHelloBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes bytes the client sent before the hello was looked for (on an <c>accept_proxy</c> listener,
+    /// those that came with the PROXY header, at most a hundred or so) as if they had been received,
+    /// all of them (bytes after a complete hello are the client's too, and are replayed with it), and
+    /// judges them: null while more bytes are needed, else how the peek ends.
+    /// </summary>
+    public SniPeekStatus? Append(ReadOnlySpan<byte> received)
+    {
+        if (received.IsEmpty)
+        {
+            return null;
+        }
+
+        var memory = GetMemory(received.Length);
+        if (memory.Length < received.Length)
+        {
+            return SniPeekStatus.TooLarge; // more than a hello may take, before it was even looked for
+        }
+
+        received.CopyTo(memory.Span);
+        return Advance(received.Length);
+    }
+
     public void Dispose()
     {
         ReturnBuffer();

@@ -50,6 +50,27 @@ public class ClientHelloBufferTests
     }
 
     [Fact]
+    public void Bytes_appended_before_the_peek_count_as_received_and_are_all_kept()
+    {
+        // Behind a PROXY header the first bytes of the hello (or all of it, and more) came with the header.
+        byte[] bytes = [.. new ClientHelloBuilder().Build(), 0x17, 0x03, 0x03, 0x00, 0x01, 0x42];
+        using (var part = new ClientHelloBuffer())
+        {
+            Assert.Null(part.Append(bytes.AsSpan(0, 60)));
+            Assert.Equal(SniPeekStatus.Sni, Feed(part, bytes[60..], new Random(3), maxPiece: 100));
+            Assert.Equal(bytes, part.Bytes.ToArray());
+        }
+
+        using var whole = new ClientHelloBuffer();
+        Assert.Equal(SniPeekStatus.Sni, whole.Append(bytes));
+        Assert.Equal(bytes, whole.Bytes.ToArray());
+        Assert.Null(whole.Append([]));
+
+        using var garbage = new ClientHelloBuffer();
+        Assert.Equal(SniPeekStatus.NotTls, garbage.Append("GET / HTTP/1.1\r\n"u8));
+    }
+
+    [Fact]
     public void Keeps_the_bytes_that_came_with_the_hello()
     {
         byte[] bytes = [.. new ClientHelloBuilder().Build(), 0x17, 0x03, 0x03, 0x00, 0x01, 0x42];
