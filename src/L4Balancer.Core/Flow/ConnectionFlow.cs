@@ -131,7 +131,8 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                 return;
             }
 
-            // 1. Admission, before a single byte is read: the global deny list, then the process-wide and
+            // 1. Admission, before a single byte of the client's is read (behind a proxy, only its header
+            //    was): the global deny list, then the process-wide and
             //    per-IP concurrency limits (a connection still sending its ClientHello counts: it holds a socket).
             if (ClientEndPoint is { } client && !_snapshot.GlobalDeny.IsAllowed(client.Address))
             {
