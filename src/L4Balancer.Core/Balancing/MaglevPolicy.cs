@@ -45,8 +45,6 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
         _balanceFactor = balanceFactor;
     }
 
-    internal MaglevTable? Table => _table;
-
     public BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude, PickContext context = default)
     {
         if (backends.Count != (_table?.BackendCount ?? 0))
