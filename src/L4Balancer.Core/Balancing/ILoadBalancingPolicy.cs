@@ -9,6 +9,7 @@ internal interface ILoadBalancingPolicy
 {
     /// <param name="backends">The tenant's backends in config order.</param>
     /// <param name="exclude">Backends already tried for this connection (retries); usually empty.</param>
+    /// <param name="context">The connection's key material (client address, SNI), for hashing policies.</param>
     /// <returns>An available backend, or null when none is.</returns>
-    BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude);
+    BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude, PickContext context = default);
 }

@@ -9,7 +9,7 @@ internal sealed class LeastConnectionsPolicy : ILoadBalancingPolicy
 {
     private uint _cursor;
 
-    public BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude)
+    public BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude, PickContext context = default)
     {
         var count = backends.Count;
         if (count == 0)

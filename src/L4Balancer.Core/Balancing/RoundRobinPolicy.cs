@@ -10,7 +10,7 @@ internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
     private readonly Lock _lock = new();
     private long[] _current = [];
 
-    public BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude)
+    public BackendState? Pick(IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude, PickContext context = default)
     {
         lock (_lock)
         {

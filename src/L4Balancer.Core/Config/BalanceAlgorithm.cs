@@ -5,4 +5,5 @@ internal enum BalanceAlgorithm
     LeastConnections,
     RoundRobin,
     PowerOfTwo,
+    Maglev,
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using L4Balancer.Core.Net;
@@ -38,6 +39,18 @@ internal sealed partial class ConfigBinder
                 reader.Error(reader.KeyLine("connection_burst"), "connection_burst must be > 0 when connection_rate is set (a bucket of 0 admits nothing)");
             }
 
+            var balance = reader.Choice("balance", BalanceAlgorithm.LeastConnections,
+                ("least_connections", BalanceAlgorithm.LeastConnections),
+                ("round_robin", BalanceAlgorithm.RoundRobin),
+                ("power_of_two", BalanceAlgorithm.PowerOfTwo),
+                ("maglev", BalanceAlgorithm.Maglev));
+            var (hashKey, tableSize, balanceFactor) = ReadMaglev(reader, balance);
+            var backends = BindBackends(reader);
+            if (balance == BalanceAlgorithm.Maglev)
+            {
+                CheckMaglevTableSize(reader, tableSize, backends.Count);
+            }
+
             var tenant = new TenantConfig
             {
                 Name = name ?? "",
@@ -50,13 +63,13 @@ internal sealed partial class ConfigBinder
                 Bandwidth = reader.Rate("bandwidth"),
                 ProxyProtocol = reader.Choice("proxy_protocol", ProxyProtocolMode.Off,
                     ("off", ProxyProtocolMode.Off), ("v1", ProxyProtocolMode.V1), ("v2", ProxyProtocolMode.V2)) ?? ProxyProtocolMode.Off,
-                Balance = reader.Choice("balance", BalanceAlgorithm.LeastConnections,
-                    ("least_connections", BalanceAlgorithm.LeastConnections),
-                    ("round_robin", BalanceAlgorithm.RoundRobin),
-                    ("power_of_two", BalanceAlgorithm.PowerOfTwo)) ?? BalanceAlgorithm.LeastConnections,
+                Balance = balance ?? BalanceAlgorithm.LeastConnections,
+                HashKey = hashKey,
+                HashTableSize = tableSize,
+                HashBalanceFactor = balanceFactor,
                 Retries = reader.Int("retries", 2, min: 0),
                 Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context) : null,
-                Backends = BindBackends(reader),
+                Backends = backends,
             };
             reader.ReportUnknownKeys();
             if (name is not null)
@@ -66,6 +79,63 @@ internal sealed partial class ConfigBinder
         }
 
         return tenants;
+    }
+
+    /// <summary>
+    /// <c>hash_key</c>, <c>hash_table_size</c> and <c>hash_balance_factor</c>. They mean something only to
+    /// Maglev, so with another <c>balance</c> they are errors rather than silently ignored (as a misspelt
+    /// key is), which also catches a <c>balance</c> line someone forgot to change.
+    /// </summary>
+    private static (HashKey Key, int TableSize, int BalanceFactor) ReadMaglev(ConfigTableReader reader, BalanceAlgorithm? balance)
+    {
+        var key = reader.Choice("hash_key", HashKey.ClientIp, ("client_ip", HashKey.ClientIp), ("sni", HashKey.Sni)) ?? HashKey.ClientIp;
+        var tableSize = reader.Int("hash_table_size", MaglevTableSize.Default, min: 0);
+        var factor = reader.Int("hash_balance_factor", 0, min: 0);
+        if (balance is { } b && b != BalanceAlgorithm.Maglev)
+        {
+            foreach (var name in (ReadOnlySpan<string>)["hash_key", "hash_table_size", "hash_balance_factor"])
+            {
+                if (reader.Has(name))
+                {
+                    reader.Error(reader.KeyLine(name), $"{name} applies only to balance = \"maglev\"");
+                }
+            }
+        }
+
+        if (factor is > 0 and <= 100)
+        {
+            reader.Error(reader.KeyLine("hash_balance_factor"), string.Create(CultureInfo.InvariantCulture,
+                $"hash_balance_factor must be 0 (off) or greater than 100, a percentage of the average load (got {factor})"));
+            factor = 0;
+        }
+
+        return (key, tableSize, factor);
+    }
+
+    private static void CheckMaglevTableSize(ConfigTableReader reader, int size, int backends)
+    {
+        var line = reader.KeyLine("hash_table_size");
+        if (size < MaglevTableSize.Min || size > MaglevTableSize.Max)
+        {
+            reader.Error(line, string.Create(CultureInfo.InvariantCulture,
+                $"hash_table_size must be a prime from {MaglevTableSize.Min} to {MaglevTableSize.Max} (got {size})"));
+        }
+        else if (!MaglevTableSize.IsPrime(size))
+        {
+            var (below, above) = MaglevTableSize.NearestPrimes(size);
+            reader.Error(line, string.Create(CultureInfo.InvariantCulture,
+                $"hash_table_size must be a prime (got {size}; the nearest primes are {below} and {above})"));
+        }
+        else if (backends > MaglevTableSize.MaxBackends)
+        {
+            reader.Error(reader.Line, string.Create(CultureInfo.InvariantCulture,
+                $"balance = \"maglev\" takes at most {MaglevTableSize.MaxBackends} backends (got {backends})"));
+        }
+        else if ((long)size < (long)MaglevTableSize.MinEntriesPerBackend * backends)
+        {
+            reader.Error(line, string.Create(CultureInfo.InvariantCulture,
+                $"hash_table_size {size} is too small for {backends} backends: it must be at least {MaglevTableSize.MinEntriesPerBackend} entries per backend ({MaglevTableSize.MinEntriesPerBackend * backends}); 100 per backend keeps each backend's share within about 1 % of its weight"));
+        }
     }
 
     /// <param name="claims">Names already claimed by earlier tenants, or null when no listener routes by SNI.</param>

@@ -39,7 +39,9 @@ internal static class ConfigSummary
             var bandwidth = tenant.Bandwidth == 0 ? "unlimited" : $"{ByteSizeParser.Format(tenant.Bandwidth)}/s";
             Line(text, $"tenant {tenant.Name}{List(" sni=", tenant.Sni)}{List(" allow=", tenant.Allow)}{List(" deny=", tenant.Deny)}");
             Line(text, $"  limits max_connections={Limit(tenant.MaxConnections)} connection_rate={rate} bandwidth={bandwidth}");
-            Line(text, $"  balance={Name(tenant.Balance)} retries={tenant.Retries} proxy_protocol={Name(tenant.ProxyProtocol)}");
+            var maglev = tenant.Balance != BalanceAlgorithm.Maglev ? "" :
+                $" hash_key={Name(tenant.HashKey)} hash_table_size={tenant.HashTableSize} hash_balance_factor={(tenant.HashBalanceFactor == 0 ? "off" : tenant.HashBalanceFactor.ToString(CultureInfo.InvariantCulture))}";
+            Line(text, $"  balance={Name(tenant.Balance)}{maglev} retries={tenant.Retries} proxy_protocol={Name(tenant.ProxyProtocol)}");
             Line(text, tenant.Health is { } h
                 ? $"  health interval={Duration(h.Interval)} timeout={Duration(h.Timeout)} rise={h.Rise} fall={h.Fall}"
                 : "  health passive only");
@@ -73,6 +75,7 @@ internal static class ConfigSummary
             BalanceAlgorithm.LeastConnections => "least_connections",
             BalanceAlgorithm.RoundRobin => "round_robin",
             BalanceAlgorithm.PowerOfTwo => "power_of_two",
+            HashKey.ClientIp => "client_ip",
             _ => value.ToString().ToLowerInvariant(),
         };
 }

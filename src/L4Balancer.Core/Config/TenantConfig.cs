@@ -27,6 +27,18 @@ internal sealed record TenantConfig
     public ProxyProtocolMode ProxyProtocol { get; init; } = ProxyProtocolMode.Off;
     public BalanceAlgorithm Balance { get; init; } = BalanceAlgorithm.LeastConnections;
 
+    /// <summary><c>balance = "maglev"</c>: what is hashed.</summary>
+    public HashKey HashKey { get; init; } = HashKey.ClientIp;
+
+    /// <summary><c>balance = "maglev"</c>: lookup table entries, a prime.</summary>
+    public int HashTableSize { get; init; } = MaglevTableSize.Default;
+
+    /// <summary>
+    /// <c>balance = "maglev"</c>: bounded load, in percent of the average load per unit of weight (HAProxy's
+    /// <c>hash-balance-factor</c>); 0 = off, else greater than 100.
+    /// </summary>
+    public int HashBalanceFactor { get; init; }
+
     /// <summary>Other backends tried when a connect fails, before giving up.</summary>
     public int Retries { get; init; } = 2;
 

@@ -503,7 +503,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                 return (null, Reason); // client went away while we were connecting
             }
 
-            var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried);
+            var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried, new PickContext(ClientEndPoint?.Address, ServerName));
             if (backend is null)
             {
                 return (null, CloseReason.NoBackend);

@@ -14,7 +14,7 @@ internal static class SnapshotBuilder
         foreach (var tenant in config.Tenants)
         {
             var backends = tenant.Backends.Select(b => store.ResolveBackend(tenant.Name, b)).ToArray();
-            var policy = LoadBalancingPolicies.Create(tenant.Balance, random);
+            var policy = LoadBalancingPolicies.Create(tenant, random);
             tenants[tenant.Name] = new TenantState(tenant, backends, policy, store.GetOrAddCounters(tenant.Name), store.GetOrAddLimits(tenant.Name));
         }
 

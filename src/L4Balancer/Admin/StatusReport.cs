@@ -74,6 +74,7 @@ internal static class StatusReport
     {
         BalanceAlgorithm.RoundRobin => "round_robin",
         BalanceAlgorithm.PowerOfTwo => "power_of_two",
+        BalanceAlgorithm.Maglev => "maglev",
         _ => "least_connections",
     };
 }

@@ -14,7 +14,8 @@ public class BalancerExampleTests
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         var config = result.Config;
-        Assert.Equal(["acme", "beta"], config.Tenants.Select(t => t.Name));
+        Assert.Equal(["acme", "beta", "shards"], config.Tenants.Select(t => t.Name));
+        Assert.Equal(BalanceAlgorithm.Maglev, config.FindTenant("shards")!.Balance);
         Assert.Equal(["public-tls", "beta-plain", "behind-nlb"], config.Listeners.Select(l => l.Name));
         Assert.True(config.Listeners[2].AcceptProxy);
         Assert.Equal(["10.0.0.0/24"], config.Listeners[2].TrustedProxies.Select(p => p.ToString()));
@@ -32,7 +33,7 @@ public class BalancerExampleTests
             "max_connections", "max_connections_per_ip", "max_pending_handshakes", "max_pending_handshakes_per_ip", "connect_timeout", "idle_timeout", "client_hello_timeout",
             "drain_timeout", "backlog", "access_log", "transport", "threads", "deny", "listen", "token", "name", "bind", "route", "tenant", "accept_proxy", "trusted_proxies", "sni", "allow",
             "connection_rate", "connection_burst", "bandwidth", "proxy_protocol", "balance", "retries", "interval",
-            "timeout", "rise", "fall", "address", "weight",
+            "timeout", "rise", "fall", "address", "weight", "hash_key", "hash_table_size", "hash_balance_factor",
         ];
 
         Assert.All(keys, key => Assert.Matches($@"(?m)^{key} = ", example));
