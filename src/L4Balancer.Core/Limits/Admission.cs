@@ -94,12 +94,29 @@ internal sealed class Admission
 
     /// <summary>
     /// The tenant's <c>max_connections</c> (<c>tenant_limit</c>), then its <c>connection_rate</c>
-    /// (<c>rate_limited</c>). A connection refused for concurrency takes no token from the bucket.
+    /// (<c>rate_limited</c>). A connection refused for concurrency takes no token from the bucket. With
+    /// <c>[cluster]</c> both limits are fleet-wide and this instance enforces its <see cref="FleetShare"/>
+    /// of them, read from memory: no connection waits on Redis.
     /// </summary>
     public CloseReason EnterTenant(TenantConfig config, TenantLimitState limits, TimeProvider time)
     {
-        if (!limits.Connections.TryAcquire(config.MaxConnections))
+        var fleet = limits.Fleet;
+        var limit = config.MaxConnections;
+        if (limit > 0 && fleet.Mode != FleetShareMode.Local)
         {
+            limit = fleet.ConnectionLimit(limit);
+            if (limit == 0)
+            {
+                fleet.NoteRefused();
+                return CloseReason.TenantLimit;
+            }
+
+            limit = Math.Max(limit, 0); // -1, not enforced: counted as unlimited
+        }
+
+        if (!limits.Connections.TryAcquire(limit))
+        {
+            fleet.NoteRefused();
             return CloseReason.TenantLimit;
         }
 
@@ -108,7 +125,29 @@ internal sealed class Admission
         {
             // connection_burst defaults to connection_rate (the loader fills it in; a config built in code may not).
             var burst = config.ConnectionBurst > 0 ? config.ConnectionBurst : config.ConnectionRate;
-            var rate = TokenBucketRate.ForTokens(config.ConnectionRate, burst, time.TimestampFrequency);
+            TokenBucketRate rate;
+            if (fleet.Mode == FleetShareMode.Local)
+            {
+                rate = TokenBucketRate.ForTokens(config.ConnectionRate, burst, time.TimestampFrequency);
+            }
+            else
+            {
+                fleet.NoteRateCheck();
+                var share = fleet.RateLimit(config.ConnectionRate);
+                if (share < 0)
+                {
+                    return CloseReason.None; // not enforced (on_redis_down = "open")
+                }
+
+                if (share == 0)
+                {
+                    return CloseReason.RateLimited;
+                }
+
+                // The burst shrinks with the share, so the fleet's burst is the configured one.
+                rate = TokenBucketRate.ForFractionalTokens(share, burst * share / config.ConnectionRate, time.TimestampFrequency);
+            }
+
             if (!limits.ConnectionRate.TryTake(rate, time))
             {
                 return CloseReason.RateLimited;
