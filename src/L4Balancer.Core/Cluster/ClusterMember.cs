@@ -24,6 +24,9 @@ namespace L4Balancer.Core.Cluster;
 /// </remarks>
 internal sealed class ClusterMember : IAsyncDisposable
 {
+    /// <summary>Weight of the newest interval in the smoothed rate demand (<see cref="LeaseState.RateDemand"/>).</summary>
+    private const double DemandSmoothing = 0.3;
+
     private readonly ClusterConfig _config;
     private readonly IFleetHost _host;
     private readonly Func<ClusterConfig, string, Task<IFleetStore>> _connect;
@@ -206,7 +209,7 @@ internal sealed class ClusterMember : IAsyncDisposable
                     // Give back what the target no longer needs before telling Redis, then count again:
                     // a connection admitted under the old cap while it was being lowered is still reported.
                     cap = Math.Min(share.ConnectionCap, Math.Max(tenant.Limits.Connections.Count, lease.Target));
-                    rateCap = share.RateShare;
+                    rateCap = Math.Min(share.RateShare, lease.RateTarget); // tokens are not held: the rate shrinks at once
                     share.SetLease(cap, rateCap, share.LiveInstances);
                     cap = Math.Max(cap, tenant.Limits.Connections.Count);
                 }
@@ -217,6 +220,8 @@ internal sealed class ClusterMember : IAsyncDisposable
                     rateCap = tenant.ConnectionRate;
                 }
 
+                var measured = checks / seconds;
+                lease.RateDemand = lease.RateDemand < 0 ? measured : (lease.RateDemand * (1 - DemandSmoothing)) + (measured * DemandSmoothing);
                 var used = tenant.Limits.Connections.Count;
                 demands.Add(new TenantDemand(
                     tenant.Name,
@@ -225,7 +230,7 @@ internal sealed class ClusterMember : IAsyncDisposable
                     used + refused,
                     Math.Max(cap, 0),
                     tenant.ConnectionRate,
-                    checks / seconds,
+                    lease.RateDemand,
                     Math.Max(rateCap, 0)));
                 limits.Add(tenant.Limits);
                 if (!limited)
@@ -260,12 +265,15 @@ internal sealed class ClusterMember : IAsyncDisposable
                 if (_leases.TryGetValue(demands[i].Tenant, out var lease))
                 {
                     lease.Target = grant.Target;
+                    lease.RateTarget = grant.RateTarget;
                 }
 
                 // Up to the lease Redis holds for us; down to the target at once where nothing uses it.
                 var cap = demands[i].Limit > 0 ? Math.Min(grant.Lease, Math.Max(grant.Target, limits[i].Connections.Count)) : -1;
 
-                var rate = demands[i].Rate > 0 ? Math.Min(grant.RateLease, grant.RateTarget) : -1;
+                // The rate keeps its whole lease until the next sync gives the surplus back: shrinking it here
+                // already would leave that surplus unused by anyone for an interval.
+                var rate = demands[i].Rate > 0 ? grant.RateLease : -1;
                 share.SetLease(cap, rate, live);
             }
 

@@ -14,6 +14,9 @@ namespace L4Balancer.Core.Limits;
 /// </summary>
 internal sealed class Admission
 {
+    /// <summary>Tokens a fleet member's share of <c>connection_rate</c> holds at least (see <see cref="EnterTenant"/>).</summary>
+    public const double MinFleetBurst = 2;
+
     private readonly GlobalLimitState _global;
     private readonly UInt128 _source;
     private readonly bool _hasSource;
@@ -144,8 +147,10 @@ internal sealed class Admission
                     return CloseReason.RateLimited;
                 }
 
-                // The burst shrinks with the share, so the fleet's burst is the configured one.
-                rate = TokenBucketRate.ForFractionalTokens(share, burst * share / config.ConnectionRate, time.TimestampFrequency);
+                // The burst shrinks with the share, so the fleet's burst is the configured one, but never
+                // below two tokens: a one-token bucket under a steady load loses the credit of every arrival
+                // that misses its tick (measured: 165 admitted of 200 at 3 × a 20/s rate split three ways).
+                rate = TokenBucketRate.ForFractionalTokens(share, Math.Max(MinFleetBurst, burst * share / config.ConnectionRate), time.TimestampFrequency);
             }
 
             if (!limits.ConnectionRate.TryTake(rate, time))
