@@ -34,7 +34,7 @@ internal sealed class ClusterMember : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Dictionary<string, LeaseState> _leases = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FleetDrain> _pendingDrains = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly ITimer _expiry;
@@ -71,8 +71,9 @@ internal sealed class ClusterMember : IAsyncDisposable
         ClusterLog.Joining(_logger, MemberId, _config.Redis, _config.SyncInterval, PolicyName);
         _store = await _connect(_config, MemberId).ConfigureAwait(false);
         await TrySubscribeAsync().ConfigureAwait(false);
+        var next = _time.GetTimestamp() + Ticks(_config.SyncInterval);
         await SyncAsync().ConfigureAwait(false);
-        _loop = Task.Run(RunAsync);
+        _loop = Task.Run(() => RunAsync(next));
     }
 
     /// <summary>
@@ -94,7 +95,7 @@ internal sealed class ClusterMember : IAsyncDisposable
     public void PublishDrain(FleetDrain drain)
     {
         _pendingDrains.Enqueue(drain);
-        _wake.Release();
+        Volatile.Read(ref _wake).TrySetResult();
     }
 
     public ClusterStatus Status()
@@ -128,22 +129,29 @@ internal sealed class ClusterMember : IAsyncDisposable
 
     private static string InstanceOf(string member) => member.IndexOf('#', StringComparison.Ordinal) is var hash and > 0 ? member[..hash] : member;
 
-    private async Task RunAsync()
+    /// <param name="next">When the next sync is due: one interval after the first one started.</param>
+    private async Task RunAsync(long next)
     {
-        var next = _time.GetTimestamp() + Ticks(_config.SyncInterval);
         while (!_stop.IsCancellationRequested)
         {
             var wait = _time.GetElapsedTime(_time.GetTimestamp(), next);
-            try
+            var wake = Volatile.Read(ref _wake);
+            if (wait > TimeSpan.Zero && _pendingDrains.IsEmpty)
             {
-                if (wait > TimeSpan.Zero)
-                {
-                    await _wake.WaitAsync(wait, _stop.Token).ConfigureAwait(false);
-                }
+                // The sync's time on this TimeProvider, or at once for a drain to send.
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                await Task.WhenAny(wake.Task, Task.Delay(wait, _time, tick.Token)).ConfigureAwait(false);
+                await tick.CancelAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+
+            if (_stop.IsCancellationRequested)
             {
                 break;
+            }
+
+            if (wake.Task.IsCompleted)
+            {
+                Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
             }
 
             await FlushDrainsAsync().ConfigureAwait(false);
@@ -446,7 +454,6 @@ internal sealed class ClusterMember : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _wake.Dispose();
     }
 
     private async Task FlushDrainsOnceAsync(IFleetStore store)
