@@ -17,7 +17,7 @@ WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 CHURN_RATE=${CHURN_RATE:-5000}
 CHURN_SECONDS=${CHURN_SECONDS:-20}
 SYNC_INTERVAL=${SYNC_INTERVAL:-1s}
-PORT_BASE=${PORT_BASE:-19300}
+PORT_BASE=${PORT_BASE:-19500}
 L4B_BIN=${L4B_BIN:-}
 LOADTEST=${LOADTEST:-dotnet run -c Release --project bench/L4Balancer.LoadTest --no-build --}
 RESULTS_DIR=${RESULTS_DIR:-bench/results}
@@ -51,6 +51,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 P_BACKEND=$((PORT_BASE + 1)); P_REDIS=$((PORT_BASE + 2)); P_L4B=$((PORT_BASE + 10))
+for p in "$P_BACKEND" "$P_REDIS" $((PORT_BASE + 3)) "$P_L4B" $((P_L4B + 1)) $((P_L4B + 2)) $((P_L4B + 3)); do
+  ! listening "$p" || die "port $p is already in use (set PORT_BASE)"
+done
 backend_nginx_conf "$TMP" 20000 4096 "$P_BACKEND" $((PORT_BASE + 3)) > "$TMP/nginx.conf"
 start backend nginx -c "$TMP/nginx.conf"
 start redis redis-server --port "$P_REDIS" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP"
@@ -108,29 +111,32 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 
 # ------------------------------------------------------------ 2. Redis's load from a fleet of three
+# Commands Redis processed (the calls inside a script count one by one) and scripts run (round trips).
 commands() { redis-cli -p "$P_REDIS" INFO stats | awk -F: '/^total_commands_processed/ {print $2+0}'; }
+scripts() { redis-cli -p "$P_REDIS" INFO commandstats | awk -F'[:=,]' '/^cmdstat_evalsha:/ {e=$3} /^cmdstat_eval:/ {v=$3} END {print e + v}'; }
 for i in 0 1 2; do
   l4b_conf "fleet-$i" $((P_L4B + 1 + i)) 1 > "$TMP/fleet-$i.toml"
   start "fleet-$i" "$L4B_BIN" run --config "$TMP/fleet-$i.toml"
   wait_port $((P_L4B + 1 + i)) "fleet-$i"
 done
 sleep 3
-idle0=$(commands); sleep 10; idle1=$(commands)
+idle0=$(commands); idle_s0=$(scripts); sleep 10; idle1=$(commands); idle_s1=$(scripts)
 idle_ops=$(awk -v a="$idle0" -v b="$idle1" 'BEGIN { printf "%.1f", (b - a) / 10 }')
-say "fleet idle: $idle_ops Redis commands/s"
+idle_scripts=$(awk -v a="$idle_s0" -v b="$idle_s1" 'BEGIN { printf "%.1f", (b - a) / 10 }')
+say "fleet idle: $idle_ops Redis commands/s, $idle_scripts scripts/s"
 per=$((CHURN_RATE / 3))
-c0=$(commands)
+c0=$(commands); s0=$(scripts)
 for i in 0 1 2; do
   # shellcheck disable=SC2086
   $LOADTEST churn --target "127.0.0.1:$((P_L4B + 1 + i))" --rate "$per" --connections 64 --warmup 0s --duration "${CHURN_SECONDS}s" --quiet --json "$TMP/churn-$i.json" >"$TMP/churn-$i.out" 2>&1 &
   PID[churn-$i]=$!
 done
 for i in 0 1 2; do wait "${PID[churn-$i]}" || die "churn $i failed: $(tail -3 "$TMP/churn-$i.out")"; unset "PID[churn-$i]"; done
-c1=$(commands)
+c1=$(commands); s1=$(scripts)
 achieved=$(for i in 0 1 2; do jq -r '.churn.connections_per_second // empty' "$TMP/churn-$i.json" 2>/dev/null; done | awk '{s += $1} END {printf "%.0f", s}')
 busy_ops=$(awk -v a="$c0" -v b="$c1" -v s="$CHURN_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s }')
-say "fleet at $CHURN_RATE conn/s offered (achieved ${achieved:-?}): $busy_ops Redis commands/s"
-evalsha=$(redis-cli -p "$P_REDIS" INFO commandstats | awk -F'[:=,]' '/^cmdstat_evalsha/ {print $3}')
+busy_scripts=$(awk -v a="$s0" -v b="$s1" -v s="$CHURN_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s }')
+say "fleet at $CHURN_RATE conn/s offered (achieved ${achieved:-?}): $busy_ops Redis commands/s, $busy_scripts scripts/s"
 
 # ------------------------------------------------------------ report
 mkdir -p "$RESULTS_DIR"
@@ -148,11 +154,11 @@ out="$RESULTS_DIR/cluster-$(date -u +%Y%m%d-%H%M).md"
   echo "| connections/s (median of $ROUNDS; each: ${OFF_RPS[*]} / ${ON_RPS[*]}) | $r_off | $r_on | $(awk -v a="$r_on" -v b="$r_off" 'BEGIN {printf "%.3f", a / b}') |"
   echo "| proxy CPU per connection, µs (each: ${OFF_CPU[*]} / ${ON_CPU[*]}) | $c_off | $c_on | $(awk -v a="$c_on" -v b="$c_off" 'BEGIN {printf "%.3f", a / b}') |"
   echo
-  echo "| Redis load, fleet of 3, sync_interval $SYNC_INTERVAL | commands/s |"
-  echo "|---|---:|"
-  echo "| idle | $idle_ops |"
-  echo "| $CHURN_RATE connections/s offered in all (achieved ${achieved:-?}) | $busy_ops |"
+  echo "| Redis load, fleet of 3, sync_interval $SYNC_INTERVAL | scripts/s (round trips) | commands/s (incl. those inside scripts) |"
+  echo "|---|---:|---:|"
+  echo "| idle | $idle_scripts | $idle_ops |"
+  echo "| $CHURN_RATE connections/s offered in all (achieved ${achieved:-?}) | $busy_scripts | $busy_ops |"
   echo
-  echo "EVALSHA calls in all: ${evalsha:-?}. One sync = one EVALSHA per instance per interval (its heartbeat, every tenant's lease and the drained set), so Redis's load is instances ÷ sync_interval whatever the connection rate."
+  echo "One sync = one EVALSHA per instance per interval (its heartbeat, every tenant's lease and the drained set: about 8 + 3 per tenant commands inside), so Redis's load is instances ÷ sync_interval whatever the connection rate; the rest are the client's own (connection setup, PING/ECHO heartbeats, INFO from this script)."
 } | tee "$out"
 say "table written to $out"
