@@ -5,6 +5,9 @@ internal sealed record BalancerConfig
 {
     public GlobalConfig Global { get; init; } = new();
     public AdminConfig? Admin { get; init; }
+
+    /// <summary>The <c>[cluster]</c> table; null = this instance is on its own.</summary>
+    public ClusterConfig? Cluster { get; init; }
     public IReadOnlyList<ListenerConfig> Listeners { get; init; } = [];
     public IReadOnlyList<TenantConfig> Tenants { get; init; } = [];
 

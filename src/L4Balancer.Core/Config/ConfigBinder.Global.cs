@@ -5,7 +5,7 @@ namespace L4Balancer.Core.Config;
 /// <summary>The <c>[global]</c> and <c>[admin]</c> tables.</summary>
 internal sealed partial class ConfigBinder
 {
-    private const int MaxTokenFileBytes = 4096;
+    private const int MaxSecretFileBytes = 4096;
 
     private GlobalConfig BindGlobal(TomlSourceTable table)
     {
@@ -55,17 +55,17 @@ internal sealed partial class ConfigBinder
             reader.Error(l.Line, $"listen {error}");
         }
 
-        var token = tokenText is { } t ? ResolveToken(reader, t) : null;
+        var token = tokenText is { } t ? ResolveSecret(reader, t, "token") : null;
         return endPoint is not null && token is not null ? new AdminConfig { Listen = endPoint, Token = token } : null;
     }
 
     /// <summary>
-    /// <c>env:NAME</c>, <c>file:/path</c> or the literal secret. Resolved now rather than when the admin
-    /// endpoint starts, so a missing secret fails <c>check</c> and a reload instead of leaving the
+    /// <c>env:NAME</c>, <c>file:/path</c> or the literal secret (the admin token, the cluster's Redis
+    /// password). Resolved now rather than when the admin endpoint starts, so a missing secret fails <c>check</c> and a reload instead of leaving the
     /// endpoint open with an empty token. A relative file path starts at the config file's directory,
     /// not at the working directory (which is <c>/</c> under systemd).
     /// </summary>
-    private string? ResolveToken(ConfigTableReader reader, LocatedString text)
+    private string? ResolveSecret(ConfigTableReader reader, LocatedString text, string key)
     {
         string token;
         if (text.Value.StartsWith("env:", StringComparison.Ordinal))
@@ -73,19 +73,19 @@ internal sealed partial class ConfigBinder
             var name = text.Value[4..];
             if (name.Length == 0)
             {
-                reader.Error(text.Line, "token \"env:\" needs a variable name, e.g. \"env:L4B_ADMIN_TOKEN\"");
+                reader.Error(text.Line, $"{key} \"env:\" needs a variable name, e.g. \"env:L4B_ADMIN_TOKEN\"");
                 return null;
             }
 
             if (Environment.GetEnvironmentVariable(name) is not { } value)
             {
-                reader.Error(text.Line, $"token: environment variable \"{name}\" is not set");
+                reader.Error(text.Line, $"{key}: environment variable \"{name}\" is not set");
                 return null;
             }
 
             if (value.Length == 0)
             {
-                reader.Error(text.Line, $"token: environment variable \"{name}\" is empty");
+                reader.Error(text.Line, $"{key}: environment variable \"{name}\" is empty");
                 return null;
             }
 
@@ -96,7 +96,7 @@ internal sealed partial class ConfigBinder
             var path = text.Value[5..];
             if (path.Length == 0)
             {
-                reader.Error(text.Line, "token \"file:\" needs a path, e.g. \"file:/etc/l4balancer/admin-token\"");
+                reader.Error(text.Line, $"{key} \"file:\" needs a path, e.g. \"file:/etc/l4balancer/admin-token\"");
                 return null;
             }
 
@@ -107,15 +107,15 @@ internal sealed partial class ConfigBinder
             }
             catch (Exception e) when (e is NotSupportedException or ArgumentException)
             {
-                reader.Error(text.Line, $"token: cannot read file \"{path}\": {e.Message}");
+                reader.Error(text.Line, $"{key}: cannot read file \"{path}\": {e.Message}");
                 return null;
             }
 
             // A token is a line of text; a device, a FIFO or a large file is the wrong path, and
             // /dev/zero read whole took a reload to 4.3 GB (issue 11).
-            if (!BoundedFile.TryRead(fullPath, MaxTokenFileBytes, out var bytes, out var error))
+            if (!BoundedFile.TryRead(fullPath, MaxSecretFileBytes, out var bytes, out var error))
             {
-                reader.Error(text.Line, $"token: cannot read file \"{path}\": {error}");
+                reader.Error(text.Line, $"{key}: cannot read file \"{path}\": {error}");
                 return null;
             }
 
@@ -124,7 +124,7 @@ internal sealed partial class ConfigBinder
 
             if (token.Length == 0)
             {
-                reader.Error(text.Line, $"token: file \"{path}\" is empty");
+                reader.Error(text.Line, $"{key}: file \"{path}\" is empty");
                 return null;
             }
         }
@@ -133,7 +133,7 @@ internal sealed partial class ConfigBinder
             token = text.Value;
             if (token.Length == 0)
             {
-                reader.Error(text.Line, "token must not be empty");
+                reader.Error(text.Line, $"{key} must not be empty");
                 return null;
             }
         }

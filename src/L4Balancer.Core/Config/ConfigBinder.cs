@@ -29,6 +29,7 @@ internal sealed partial class ConfigBinder
         var reader = new ConfigTableReader(root, "", _diagnostics);
         var global = reader.Table("global", "[global]") is { } globalTable ? BindGlobal(globalTable) : new GlobalConfig();
         var admin = reader.Table("admin", "[admin]") is { } adminTable ? BindAdmin(adminTable) : null;
+        var cluster = reader.Table("cluster", "[cluster]") is { } clusterTable ? BindCluster(clusterTable) : null;
         var tenantTables = reader.TableArray("tenant", "[[tenant]]") ?? [];
         var listenerTables = reader.TableArray("listener", "[[listener]]") ?? [];
         reader.ReportUnknownKeys();
@@ -53,6 +54,7 @@ internal sealed partial class ConfigBinder
         {
             Global = global,
             Admin = admin,
+            Cluster = cluster,
             Listeners = listeners,
             Tenants = tenants,
         };

@@ -13,6 +13,9 @@ internal sealed class TenantLimitState
     /// <summary>Tenant <c>connection_rate</c> / <c>connection_burst</c>.</summary>
     public TokenBucket ConnectionRate { get; } = new();
 
+    /// <summary>This instance's part of the fleet-wide limits with <c>[cluster]</c>; <see cref="FleetShareMode.Local"/> without.</summary>
+    public FleetShare Fleet { get; } = new();
+
     /// <summary>Tenant <c>bandwidth</c>, client → backend, shared by all of the tenant's connections.</summary>
     public TokenBucket ClientToBackend { get; } = new();
 

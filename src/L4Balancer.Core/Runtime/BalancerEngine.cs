@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Cluster;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Flow;
 using L4Balancer.Core.Handover;
@@ -22,7 +24,7 @@ namespace L4Balancer.Core.Runtime;
 /// health checks. The host drives it (start, reload, drain a backend, stop); tests drive it the
 /// same way in-process. Start, reload and stop run one at a time.
 /// </summary>
-internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsyncDisposable
+internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleetHost, IAsyncDisposable
 {
     // `prlimit --pid` changes a running process's limit without telling it; getrlimit once a second
     // costs nothing and lets the budget follow within a second.
@@ -48,7 +50,12 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
     private readonly Lock _descriptorLock = new();
     private (long Limit, int Connections)? _sparesReleasedAt;
     private ITimer? _descriptorTimer;
+    private readonly Func<ClusterConfig, string, Task<IFleetStore>> _fleetStore;
+    private readonly ILoggerFactory _loggerFactory;
     private RuntimeSnapshot? _current;
+
+    /// <summary>This instance's fleet membership when the config had <c>[cluster]</c> at start.</summary>
+    private ClusterMember? _cluster;
     private long _nextSessionId;
     private long _generation;
     private bool _stopped;
@@ -61,8 +68,11 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
     /// </param>
     /// <param name="spares">Descriptors to give up when an accept finds none left (the engine disposes them).</param>
     /// <param name="transport">Overrides <c>[global] transport</c> (tests run the same suite on each transport).</param>
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null)
+    /// <param name="fleetStore">Connects to the fleet's store for <c>[cluster]</c> (default: Redis).</param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null, Func<ClusterConfig, string, Task<IFleetStore>>? fleetStore = null)
     {
+        _loggerFactory = loggerFactory;
+        _fleetStore = fleetStore ?? (static async (config, member) => await RedisFleetStore.ConnectAsync(config, member).ConfigureAwait(false));
         _transportOverride = transport;
         _logger = loggerFactory.CreateLogger("L4Balancer.Engine");
         _timeProvider = timeProvider;
@@ -70,7 +80,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
         _descriptorLimit = descriptorLimit;
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections), Rejections, Reloads, Upgrades);
+        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections, GetClusterStatus), Rejections, Reloads, Upgrades);
         _relay = relay ?? new RelayOptions();
         _context = new FlowContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
@@ -194,6 +204,14 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
             }
 
             Publish(snapshot);
+            if (config.Cluster is { } cluster)
+            {
+                // The first lease (or the fallback policy, Redis down) holds before the first accept.
+                _cluster = new ClusterMember(cluster, this, _fleetStore, _loggerFactory.CreateLogger("L4Balancer.Cluster"), _timeProvider);
+                EnrollTenants(snapshot);
+                await _cluster.StartAsync().ConfigureAwait(false);
+            }
+
             RefreshDescriptorBudget();
             if (_descriptorLimit is not null)
             {
@@ -305,6 +323,13 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
             // Commit after the swap, not before: committing marks removed backends unavailable, and
             // the old snapshot, still serving until the swap, may have no other backend to offer.
             Publish(snapshot);
+            EnrollTenants(snapshot); // with [cluster], a new tenant runs under the fallback policy until its first lease
+
+            if (config.Cluster != old.Config.Cluster)
+            {
+                RuntimeLog.ClusterConfigKept(_logger);
+            }
+
             RefreshDescriptorBudget(); // listeners, backends and [admin] set the reserve
             LogBackendChanges(old, snapshot);
             State.Commit(snapshot);
@@ -329,8 +354,49 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
     /// holds across reloads until undrained. The admin API's drain routes come through here.
     /// </summary>
     /// <param name="address">As written in the config (case-insensitive), or as resolved (see <see cref="TenantState.FindBackend"/>).</param>
-    public DrainResult SetDraining(string tenant, string address, bool draining) =>
-        Volatile.Read(ref _current) is { } snapshot ? SetDraining(snapshot, tenant, address, draining) : DrainResult.NotStarted;
+    /// With <c>[cluster]</c> the change goes to every instance of the fleet too (<see cref="ClusterMember.PublishDrain"/>).
+    public DrainResult SetDraining(string tenant, string address, bool draining)
+    {
+        if (Volatile.Read(ref _current) is not { } snapshot)
+        {
+            return DrainResult.NotStarted;
+        }
+
+        var result = SetDraining(snapshot, tenant, address, draining);
+        if (result is { Applied: true, Backend: { } backend } && _cluster is { } cluster)
+        {
+            cluster.PublishDrain(new FleetDrain(tenant, backend.Address, draining));
+        }
+
+        return result;
+    }
+
+    /// <summary>The fleet membership's state for <c>/api/status</c>; null without <c>[cluster]</c>.</summary>
+    public ClusterStatus? GetClusterStatus() => _cluster?.Status();
+
+    IReadOnlyList<FleetTenant> IFleetHost.FleetTenants() =>
+        CurrentOrNull is { } snapshot
+            ? [.. snapshot.Tenants.Values.Select(t => new FleetTenant(t.Name, t.Config.MaxConnections, t.Config.ConnectionRate, t.Limits))]
+            : [];
+
+    IEnumerable<BackendState> IFleetHost.FleetBackends() =>
+        CurrentOrNull is { } snapshot ? snapshot.Tenants.Values.SelectMany(t => t.Backends) : [];
+
+    void IFleetHost.ApplyFleetDrain(string tenant, string address, bool draining)
+    {
+        if (CurrentOrNull is { } snapshot)
+        {
+            SetDraining(snapshot, tenant, address, draining);
+        }
+    }
+
+    private void EnrollTenants(RuntimeSnapshot snapshot)
+    {
+        foreach (var tenant in snapshot.Tenants.Values)
+        {
+            _cluster?.Enroll(tenant.Limits);
+        }
+    }
 
     /// <summary>The backends of the serving config the operator drained, for a successor to keep drained.</summary>
     public IReadOnlyList<DrainedBackend> DrainedBackends() =>
@@ -678,6 +744,17 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
                 }
             }
         }
+
+        // Leaves the fleet last: the leases covered the connections that just drained.
+        await LeaveFleetAsync().ConfigureAwait(false);
+    }
+
+    private async Task LeaveFleetAsync()
+    {
+        if (Interlocked.Exchange(ref _cluster, null) is { } cluster)
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Waits for a reload in progress, then refuses further ones.</summary>
@@ -713,6 +790,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IAsync
         Health.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);
+        await LeaveFleetAsync().ConfigureAwait(false);
         if (_epoll is { } epoll)
         {
             // The aborted sessions post their closes to the loops as they finish; the loops run what

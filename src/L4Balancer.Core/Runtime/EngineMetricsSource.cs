@@ -5,7 +5,7 @@ using L4Balancer.Core.Telemetry;
 namespace L4Balancer.Core.Runtime;
 
 /// <summary>The engine's state as <see cref="BalancerMetrics"/> reads it: counters from the store, backends from the serving snapshot, bytes from open sessions.</summary>
-internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections) : IMetricsSource
+internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, Func<Cluster.ClusterStatus?> cluster) : IMetricsSource
 {
     public IEnumerable<KeyValuePair<string, TenantCounters>> TenantCounters => state.AllTenantCounters;
 
@@ -23,5 +23,27 @@ internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateS
                 yield return new TenantBytes(tenant, clientToBackend, backendToClient);
             }
         }
+    }
+
+    public FleetSample? Fleet()
+    {
+        if (cluster() is not { } status || current() is not { } snapshot)
+        {
+            return null;
+        }
+
+        var shares = new List<(string, int?, double?)>();
+        foreach (var tenant in snapshot.Tenants.Values)
+        {
+            var config = tenant.Config;
+            if (config.MaxConnections > 0 || config.ConnectionRate > 0)
+            {
+                var cap = config.MaxConnections > 0 ? tenant.Limits.Fleet.ConnectionLimit(config.MaxConnections) : -1;
+                var rate = config.ConnectionRate > 0 ? tenant.Limits.Fleet.RateLimit(config.ConnectionRate) : -1;
+                shares.Add((tenant.Name, cap >= 0 ? cap : null, rate >= 0 ? rate : null));
+            }
+        }
+
+        return new FleetSample(status.RedisUp, status.Members.Count, shares);
     }
 }

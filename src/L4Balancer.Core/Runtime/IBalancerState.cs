@@ -47,6 +47,9 @@ internal interface IBalancerState
     /// <summary>Bytes per tenant, finished connections plus the live ones (never decreasing).</summary>
     IReadOnlyList<TenantBytes> TenantBytes();
 
+    /// <summary>The fleet membership (<c>[cluster]</c>); null when this instance is on its own.</summary>
+    Cluster.ClusterStatus? GetClusterStatus();
+
     /// <summary>The meter every metric of this engine is an instrument of.</summary>
     Meter Meter { get; }
 }

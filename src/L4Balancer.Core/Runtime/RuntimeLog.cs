@@ -39,4 +39,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "descriptors free again: {Count} spare descriptors taken back")]
     public static partial void SparesRestored(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4112, Level = LogLevel.Warning, Message = "reload: [cluster] changed; it is read at start only, so the running membership is kept until a restart or upgrade")]
+    public static partial void ClusterConfigKept(ILogger logger);
 }

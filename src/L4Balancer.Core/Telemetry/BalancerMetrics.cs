@@ -58,6 +58,14 @@ internal sealed class BalancerMetrics : IDisposable
             description: "Binary upgrades (SIGUSR2) by result, including those of the processes this one took over from.");
         Meter.CreateObservableGauge(MetricNames.BuildInfo, ObserveBuildInfo,
             description: "Always 1; the labels say which version, commit and .NET runtime are running.");
+        Meter.CreateObservableGauge<int>(MetricNames.ClusterRedisUp, () => _source.Fleet() is { } f ? [new Measurement<int>(f.RedisUp ? 1 : 0)] : [],
+            description: "[cluster] only: 1 while this instance's syncs with Redis succeed, 0 while they fail.");
+        Meter.CreateObservableGauge<int>(MetricNames.ClusterInstances, () => _source.Fleet() is { } f ? [new Measurement<int>(f.Instances)] : [],
+            description: "[cluster] only: live members of the fleet at the last successful sync (an upgrading instance counts twice).");
+        Meter.CreateObservableGauge(MetricNames.ClusterConnectionShare, ObserveConnectionShares,
+            description: "[cluster] only: connections of the tenant's fleet-wide max_connections this instance may hold now (its lease, or the fallback share).");
+        Meter.CreateObservableGauge(MetricNames.ClusterRateShare, ObserveRateShares,
+            description: "[cluster] only: new connections per second of the tenant's fleet-wide connection_rate this instance may admit now.");
         Meter.CreateObservableGauge(MetricNames.ProcessStartTimeSeconds, ObserveProcessStart, unit: "s",
             description: "Start time of the process since the Unix epoch, in seconds; it changes when an upgrade hands over to a new process.");
 
@@ -147,6 +155,16 @@ internal sealed class BalancerMetrics : IDisposable
 
     private IEnumerable<Measurement<long>> ObserveBackendFailures() =>
         _source.Backends().Select(b => new Measurement<long>(b.ConnectFailures, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<int>> ObserveConnectionShares() =>
+        _source.Fleet() is { } f
+            ? f.Shares.Where(s => s.ConnectionCap is not null).Select(s => new Measurement<int>(s.ConnectionCap!.Value, Tenant(s.Tenant)))
+            : [];
+
+    private IEnumerable<Measurement<double>> ObserveRateShares() =>
+        _source.Fleet() is { } f
+            ? f.Shares.Where(s => s.RateShare is not null).Select(s => new Measurement<double>(s.RateShare!.Value, Tenant(s.Tenant)))
+            : [];
 
     private IEnumerable<Measurement<long>> ObserveReloads() => Outcomes(_reloads.Ok, _reloads.Error);
 

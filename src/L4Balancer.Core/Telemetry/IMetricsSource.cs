@@ -18,4 +18,7 @@ internal interface IMetricsSource
     /// session (a tenant may repeat).
     /// </summary>
     IEnumerable<TenantBytes> LiveBytes();
+
+    /// <summary>The fleet membership; null without <c>[cluster]</c> (no <c>l4lb_cluster_*</c> series then).</summary>
+    FleetSample? Fleet();
 }

@@ -17,6 +17,10 @@ internal static class MetricNames
     public const string ConfigReloads = "l4lb_config_reloads_total";
     public const string Upgrades = "l4lb_upgrades_total";
     public const string BuildInfo = "l4lb_build_info";
+    public const string ClusterRedisUp = "l4lb_cluster_redis_up";
+    public const string ClusterInstances = "l4lb_cluster_instances";
+    public const string ClusterConnectionShare = "l4lb_cluster_connection_share";
+    public const string ClusterRateShare = "l4lb_cluster_rate_share";
 
     /// <summary>Prometheus's standard process metric, unprefixed so dashboards and alerts written for any exporter find it.</summary>
     public const string ProcessStartTimeSeconds = "process_start_time_seconds";

@@ -24,4 +24,5 @@ internal sealed record AdminStatus(
     IReadOnlyList<TenantStatus> Tenants,
     IReadOnlyList<BackendStatus> Backends,
     IReadOnlyList<RejectionStatus> Rejections,
-    DescriptorStatus? Descriptors);
+    DescriptorStatus? Descriptors,
+    FleetStatus? Cluster);

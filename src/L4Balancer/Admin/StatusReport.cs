@@ -1,6 +1,8 @@
 using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Cluster;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Flow;
+using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Runtime;
@@ -64,8 +66,46 @@ internal static class StatusReport
             rejectionSeries,
             engine.DescriptorBudget is { } d
                 ? new DescriptorStatus(d.Limit, d.Reserved, engine.EffectiveMaxConnections(snapshot.Config.Global.MaxConnections))
-                : null);
+                : null,
+            engine.GetClusterStatus() is { } cluster ? Fleet(cluster, snapshot) : null);
     }
+
+    private static FleetStatus Fleet(ClusterStatus cluster, RuntimeSnapshot snapshot) =>
+        new(
+            cluster.Instance,
+            cluster.Member,
+            cluster.RedisUp,
+            cluster.OnRedisDown,
+            cluster.SyncIntervalSeconds,
+            cluster.LastSync,
+            cluster.Instances,
+            cluster.Members,
+            [.. snapshot.Tenants.Values
+                .Where(t => t.Config.MaxConnections > 0 || t.Config.ConnectionRate > 0)
+                .OrderBy(t => t.Name, StringComparer.Ordinal)
+                .Select(t =>
+                {
+                    var share = t.Limits.Fleet;
+                    var cap = t.Config.MaxConnections > 0 ? share.ConnectionLimit(t.Config.MaxConnections) : -1;
+                    var rate = t.Config.ConnectionRate > 0 ? share.RateLimit(t.Config.ConnectionRate) : -1;
+                    return new FleetTenantStatus(
+                        t.Name,
+                        ModeName(share.Mode),
+                        t.Limits.Connections.Count,
+                        t.Config.MaxConnections > 0 ? t.Config.MaxConnections : null,
+                        cap >= 0 ? cap : null,
+                        t.Config.ConnectionRate > 0 ? t.Config.ConnectionRate : null,
+                        rate >= 0 ? Math.Round(rate, 3) : null);
+                })]);
+
+    private static string ModeName(FleetShareMode mode) => mode switch
+    {
+        FleetShareMode.Lease => "lease",
+        FleetShareMode.LocalShare => "local_share",
+        FleetShareMode.Open => "open",
+        FleetShareMode.Closed => "closed",
+        _ => "local",
+    };
 
     public static BackendStatus Backend(BackendState b) =>
         new(b.Tenant, b.Address, b.IsUp, b.IsDraining, b.ActiveConnections, b.TotalConnections, b.ConnectFailures, b.Weight, b.Config.MaxConnections);
