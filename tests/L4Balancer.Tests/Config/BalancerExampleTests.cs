@@ -39,6 +39,27 @@ public class BalancerExampleTests
         Assert.All(keys, key => Assert.Matches($@"(?m)^{key} = ", example));
     }
 
+    [Fact]
+    public void The_commented_cluster_table_is_valid_once_uncommented_and_names_every_cluster_key()
+    {
+        var path = Path.Combine(FindRepositoryRoot(), "balancer.toml.example");
+        var lines = File.ReadAllLines(path);
+        var start = Array.FindIndex(lines, l => l == "#[cluster]");
+        Assert.True(start > 0, "the example shows a commented [cluster] table");
+        var table = lines.Skip(start).TakeWhile(l => l.StartsWith('#')).Select(l => l[1..]).ToArray();
+        foreach (var key in new[] { "redis", "password", "tls", "instance", "sync_interval", "on_redis_down", "key_prefix" })
+        {
+            Assert.Contains(table, l => l.StartsWith(key + " = ", StringComparison.Ordinal));
+        }
+
+        Environment.SetEnvironmentVariable("L4B_REDIS_PASSWORD", "example");
+        var text = File.ReadAllText(path).Replace(string.Join("\n", lines.Skip(start).Take(table.Length)), string.Join("\n", table), StringComparison.Ordinal);
+        var result = ConfigLoader.Parse(text, path, _ => [System.Net.IPAddress.Loopback]);
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal("lb-eu-1", result.Config.Cluster!.Instance);
+        Assert.Equal(RedisDownPolicy.LocalShare, result.Config.Cluster.OnRedisDown);
+    }
+
     private static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
