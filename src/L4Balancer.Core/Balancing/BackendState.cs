@@ -16,6 +16,11 @@ internal sealed class BackendState
     private const int DrainingFlag = 2;
     private const int RemovedFlag = 4;
 
+    // Issue 16: an agent's drain/maint and down/fail/stopped, kept apart from the operator's drain and the
+    // health checks' down so each can be undone by whoever set it (either one keeps the backend out).
+    private const int AgentDrainFlag = 8;
+    private const int AgentDownFlag = 16;
+
     private BackendConfig _config;
     private IPEndPoint _endPoint;
     private int _flags;
@@ -27,6 +32,7 @@ internal sealed class BackendState
     private int _checkFailures;
     private long _checks;
     private IPassiveHealth? _passive;
+    private BackendReport? _report;
 
     public BackendState(string tenant, BackendConfig config)
     {
@@ -75,6 +81,23 @@ internal sealed class BackendState
     /// new connections, existing ones continue) and is forgotten at a reload that finds it idle.
     /// </summary>
     public bool IsRemoved => (Volatile.Read(ref _flags) & RemovedFlag) != 0;
+
+    /// <summary>Draining because its agent said <c>drain</c> or <c>maint</c> (apart from <see cref="IsDraining"/>, the operator's).</summary>
+    public bool IsAgentDraining => (Volatile.Read(ref _flags) & AgentDrainFlag) != 0;
+
+    /// <summary>Out because its agent said <c>down</c>, <c>fail</c> or <c>stopped</c> (apart from <see cref="IsUp"/>, the checks').</summary>
+    public bool IsAgentDown => (Volatile.Read(ref _flags) & AgentDownFlag) != 0;
+
+    /// <summary>The backend's last load report (issue 16); null before the first.</summary>
+    public BackendReport? Report => Volatile.Read(ref _report);
+
+    public void SetReport(BackendReport? report) => Volatile.Write(ref _report, report);
+
+    /// <summary>The agent's drain (drain/maint) on or off; true if that changed anything.</summary>
+    public bool SetAgentDraining(bool draining) => ChangeFlag(AgentDrainFlag, draining);
+
+    /// <summary>The agent's down (down/fail/stopped) on or off; true if that changed anything.</summary>
+    public bool SetAgentDown(bool down) => ChangeFlag(AgentDownFlag, down);
 
     /// <summary>A cheap pre-check for pickers; <see cref="TryAcquire"/> is the race-free gate.</summary>
     public bool IsAvailable

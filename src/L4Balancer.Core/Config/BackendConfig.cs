@@ -14,4 +14,7 @@ internal sealed record BackendConfig
 
     /// <summary>0 = unlimited.</summary>
     public int MaxConnections { get; init; }
+
+    /// <summary>This backend's agent port (<c>[tenant.feedback] source = "agent"</c>); 0 = the tenant's <c>agent_port</c>.</summary>
+    public int AgentPort { get; init; }
 }

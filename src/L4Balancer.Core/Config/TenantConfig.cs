@@ -45,5 +45,8 @@ internal sealed record TenantConfig
     /// <summary>Active checks; null = none.</summary>
     public HealthConfig? Health { get; init; }
 
+    /// <summary>Load reports from the backends (issue 16); null = none.</summary>
+    public FeedbackConfig? Feedback { get; init; }
+
     public IReadOnlyList<BackendConfig> Backends { get; init; } = [];
 }
