@@ -14,7 +14,10 @@ internal sealed record Options(EngineKind Engine, int Threads, int Port, IPEndPo
           --setup plain|coop|defer   io_uring_setup flags (default defer = SINGLE_ISSUER|DEFER_TASKRUN)
           --selftest         run every engine in-process against an in-process echo backend; exit 0 if all pass
 
-        Runs until SIGTERM or SIGINT.
+        Runs until SIGTERM or SIGINT. Debugging aids (environment): PROBE_DEBUG=1 prints every failed
+        io_uring completion; PROBE_SELFTEST_ONLY=epoll|uring-defer|uring-coop|uring-plain|uring-multishot-defer
+        runs one selftest variant; PROBE_POOL_BUFFERS=N (a power of two) shrinks the multishot engine's
+        provided-buffer pool (default 1024 per thread) to exercise its ENOBUFS path.
         """;
 
     public static bool TryParse(string[] args, out Options options, out string error)
