@@ -1,0 +1,8 @@
+namespace L4Balancer.EngineProbe;
+
+internal enum EngineKind
+{
+    Epoll,
+    Uring,
+    UringMultishot,
+}
