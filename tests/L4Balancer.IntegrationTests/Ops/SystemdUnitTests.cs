@@ -181,9 +181,11 @@ public partial class SystemdUnitTests
             Assert.NotEqual(balancer, successor);
 
             // The drain carried over: still closed, until undrained through the admin socket the successor now holds.
+            // The successor's first connection JITs the whole flow under strace -f; on a loaded CI machine
+            // that took over 30 s once (the READY wait above allows 120 s for the same reason).
             using (var stillDrained = await SocketExtensions.ConnectToAsync(listener))
             {
-                await stillDrained.WaitForCloseAsync(Deadline.After());
+                await stillDrained.WaitForCloseAsync(Deadline.After(TimeSpan.FromSeconds(120)));
             }
 
             using (var undrain = await http.PostAsync($"/api/tenants/t1/backends/{Uri.EscapeDataString(backend.Address)}/undrain", null))
