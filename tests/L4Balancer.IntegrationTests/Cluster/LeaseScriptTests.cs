@@ -109,8 +109,13 @@ public sealed class LeaseScriptTests
         }, TimeSpan.FromSeconds(5), "the dead member's share comes back");
     }
 
-    private static async Task<RedisFleetStore> ConnectAsync(RedisServer redis) =>
-        await RedisFleetStore.ConnectAsync(new ClusterConfig { Redis = redis.Address, Instance = "test", KeyPrefix = "t:" }, "test");
+    /// <summary>Connected, not just connecting: the store fails fast while its first handshake is under way (as a member wants).</summary>
+    private static async Task<RedisFleetStore> ConnectAsync(RedisServer redis)
+    {
+        var store = await RedisFleetStore.ConnectAsync(new ClusterConfig { Redis = redis.Address, Instance = "test", KeyPrefix = "t:" }, "test");
+        await Deadline.UntilAsync(() => store.IsConnected, TimeSpan.FromSeconds(10), "connected to redis-server");
+        return store;
+    }
 
     /// <summary>A member reduced to the lease rules of <see cref="ClusterMember"/>, without the timers.</summary>
     private sealed class SimulatedMember(string id)

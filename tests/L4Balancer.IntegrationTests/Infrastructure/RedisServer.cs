@@ -11,13 +11,18 @@ namespace L4Balancer.IntegrationTests.Infrastructure;
 internal sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _directory;
+    private readonly string[] _extraArgs;
     private Process? _process;
 
-    private RedisServer(int port, string directory)
+    private RedisServer(int port, string directory, string[] extraArgs)
     {
         Port = port;
         _directory = directory;
+        _extraArgs = extraArgs;
     }
+
+    /// <summary>The <c>requirepass</c> it was started with, if any (PING and INFO then authenticate).</summary>
+    public string? Password { get; private init; }
 
     public int Port { get; }
 
@@ -25,12 +30,12 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
-    public static async Task<RedisServer> StartAsync()
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
         var directory = Directory.CreateTempSubdirectory("l4b-redis-").FullName;
         // A free port from the kernel; redis-server needs a number. Another process could take it in
         // between; StartAsync then fails loudly (redis-server exits) rather than talking to a stranger.
-        var server = new RedisServer(TestConfigs.ClosedPort().Port, directory);
+        var server = new RedisServer(TestConfigs.ClosedPort().Port, directory, password is null ? [] : ["--requirepass", password]) { Password = password };
         await server.RestartAsync();
         return server;
     }
@@ -44,7 +49,7 @@ internal sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = _directory,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, "--daemonize", "no", "--protected-mode", "no" })
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, "--daemonize", "no", "--protected-mode", "no" }.Concat(_extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
@@ -79,7 +84,8 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port), Deadline.After(TimeSpan.FromSeconds(2)));
-        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(command + "\r\n"));
+        var auth = Password is null ? "" : $"AUTH {Password}\r\n";
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(auth + command + "\r\n"));
         var buffer = new byte[64 * 1024];
         var text = new System.Text.StringBuilder();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -93,9 +99,9 @@ internal sealed class RedisServer : IAsyncDisposable
 
             text.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
         }
-        while (!IsComplete(text.ToString()));
+        while (!IsComplete(Strip(text.ToString())));
 
-        return text.ToString();
+        return Strip(text.ToString());
     }
 
     /// <summary>total_commands_processed from INFO stats.</summary>
@@ -117,6 +123,9 @@ internal sealed class RedisServer : IAsyncDisposable
             return false;
         }
     }
+
+    // The +OK of the AUTH sent first is not part of the command's reply.
+    private string Strip(string reply) => Password is not null && reply.StartsWith("+OK\r\n", StringComparison.Ordinal) ? reply[5..] : reply;
 
     // A simple-string/error/integer reply is one line; a bulk string says its length.
     private static bool IsComplete(string reply)
