@@ -4,7 +4,8 @@ namespace L4Balancer.Core.Handover;
 /// One message of the upgrade conversation (docs/upgrade-design.md). The successor says <c>hello</c>
 /// (or <c>error</c>), the running process answers <c>state</c> with the sockets, then <c>fds</c> frames
 /// while more than one message's worth of descriptors remain; the successor says <c>ready</c> (or
-/// <c>error</c>); the running process ends it with <c>commit</c> or <c>abort</c>.
+/// <c>error</c>); the running process ends it with <c>commit</c> or <c>abort</c>, and after a commit says
+/// <c>stopped</c> once it no longer accepts, so that the successor's READY=1 means "everything lands here".
 /// </summary>
 internal sealed record HandoverMessage
 {
@@ -15,6 +16,7 @@ internal sealed record HandoverMessage
     public const string Ready = "ready";
     public const string Commit = "commit";
     public const string Abort = "abort";
+    public const string Stopped = "stopped";
 
     public required string Type { get; init; }
 

@@ -162,9 +162,21 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
 
         // Keep-alive connections accepted before the handover would otherwise keep reaching this
         // process: an operator's drain or reload sent on one would change the old process, not the one
-        // serving. Kestrel's stop closes them once their requests finish; not awaited, so the caller
-        // stops the listeners without waiting on a slow admin client (StopAsync awaits it).
-        _ = StopAppAsync();
+        // serving. Kestrel's stop closes them once their requests finish, but it also closes at once a
+        // connection accepted a moment before the unbind whose request it has not read yet (the client
+        // saw an empty answer: a /healthz poll during an upgrade in CI), so the stop waits a short grace
+        // for those first requests. Not awaited, so the caller stops the listeners without waiting on a
+        // slow admin client (StopAsync awaits it).
+        _ = StopAppAfterGraceAsync();
+    }
+
+    /// <summary>Long enough for a request already sent on a just-accepted connection to be read; short beside any drain.</summary>
+    private static readonly TimeSpan FirstRequestGrace = TimeSpan.FromSeconds(1);
+
+    private async Task StopAppAfterGraceAsync()
+    {
+        await Task.Delay(FirstRequestGrace, _timeProvider).ConfigureAwait(false);
+        await StopAppAsync().ConfigureAwait(false);
     }
 
     private Task StopAppAsync()

@@ -149,9 +149,10 @@ internal sealed class UpgradeCoordinator(
             }
 
             string? failure;
+            HandoverChannel? committed = null;
             try
             {
-                failure = await ConverseAsync(child, rendezvous, abort.Token, exited.Token).ConfigureAwait(false);
+                (failure, committed) = await ConverseAsync(child, rendezvous, abort.Token, exited.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -185,13 +186,36 @@ internal sealed class UpgradeCoordinator(
             }
 
             await engine.HandOverAsync().ConfigureAwait(false);
+
+            // Only now may the new process say READY=1: until this process stopped accepting, a
+            // connection or an admin request (an undrain, say) could still land here, on the state
+            // about to exit (seen in CI: an undrain sent right after READY=1 reached the old process).
+            if (committed is not null)
+            {
+                using (committed)
+                {
+                    try
+                    {
+                        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                        await committed.SendAsync(new HandoverMessage { Type = HandoverMessage.Stopped, Pid = Environment.ProcessId }, bound.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        // The new process stops waiting for this on its own (bounded); it serves either way.
+                    }
+                }
+            }
+
             UpgradeLog.HandedOver(logger, child.Id, engine.Generation + 1, engine.Connections.Count);
             lifetime.StopApplication();
         }
     }
 
-    /// <summary>The conversation; returns null once the new process has been told to commit, else why not.</summary>
-    private async Task<string?> ConverseAsync(Process child, Socket rendezvous, CancellationToken abort, CancellationToken exited)
+    /// <summary>
+    /// The conversation; returns no failure and the open channel once the new process has been told to
+    /// commit (the caller says <c>stopped</c> on it after this process stopped accepting), else why not.
+    /// </summary>
+    private async Task<(string? Failure, HandoverChannel? Committed)> ConverseAsync(Process child, Socket rendezvous, CancellationToken abort, CancellationToken exited)
     {
         HandoverChannel accepted;
         using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(abort, exited))
@@ -199,7 +223,25 @@ internal sealed class UpgradeCoordinator(
             accepted = await AcceptChildAsync(rendezvous, child.Id, waiting.Token).ConfigureAwait(false);
         }
 
-        using var channel = accepted;
+        var channel = accepted;
+        var handedOn = false;
+        try
+        {
+            var failure = await ConverseOnAsync(channel, child, abort).ConfigureAwait(false);
+            handedOn = failure is null;
+            return (failure, handedOn ? channel : null);
+        }
+        finally
+        {
+            if (!handedOn)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    private async Task<string?> ConverseOnAsync(HandoverChannel channel, Process child, CancellationToken abort)
+    {
         var (hello, stray) = await channel.ReceiveAsync(abort).ConfigureAwait(false);
         HandoverChannel.CloseAll(stray);
         if (hello.Type == HandoverMessage.Error)

@@ -99,8 +99,36 @@ internal sealed class UpgradeSuccessor : IDisposable
         await _channel.SendAsync(new HandoverMessage { Type = HandoverMessage.Ready, Pid = Environment.ProcessId }, cancellationToken).ConfigureAwait(false);
         var (verdict, descriptors) = await _channel.ReceiveAsync(cancellationToken).ConfigureAwait(false);
         HandoverChannel.CloseAll(descriptors);
-        return verdict.Type == HandoverMessage.Commit ? (true, null) : (false, verdict.Reason ?? verdict.Type);
+        if (verdict.Type != HandoverMessage.Commit)
+        {
+            return (false, verdict.Reason ?? verdict.Type);
+        }
+
+        await WaitUntilPredecessorStoppedAsync().ConfigureAwait(false);
+        return (true, null);
     }
+
+    /// <summary>
+    /// After the commit the predecessor stops accepting, then says <c>stopped</c>; READY=1 waits for it
+    /// (bounded), so nothing an operator sends after READY=1 can reach the process about to exit. A
+    /// predecessor that closes the channel instead (an older version, or one that died) ends the wait too.
+    /// </summary>
+    private async Task WaitUntilPredecessorStoppedAsync()
+    {
+        try
+        {
+            using var bound = new CancellationTokenSource(StoppedWait);
+            var (_, descriptors) = await _channel.ReceiveAsync(bound.Token).ConfigureAwait(false);
+            HandoverChannel.CloseAll(descriptors);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Net.Sockets.SocketException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            // Serving is what matters now; the wait only orders READY=1 after the predecessor's stop.
+        }
+    }
+
+    /// <summary>How long READY=1 waits for the predecessor's <c>stopped</c>; its stop is a few milliseconds.</summary>
+    private static readonly TimeSpan StoppedWait = TimeSpan.FromSeconds(10);
 
     public void Dispose()
     {
