@@ -26,6 +26,9 @@ namespace L4Balancer.Core.Flow;
 /// </summary>
 internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 {
+    /// <summary>An access-log field that is not known: "-" in text, a string in JSON where the known ones are numbers.</summary>
+    private const string NotKnown = "-";
+
     private static readonly IReadOnlyCollection<BackendState> NoneTried = [];
 
     private readonly FlowContext _context;
@@ -45,6 +48,9 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     private ProxyHeaderBuffer? _receivedProxyHeader;
     private IPEndPoint? _destination;
     private CancellationTokenSource? _relayCancellation;
+
+    /// <summary>The backend's reads (first byte, longest silence), written by the relay's backend reads only.</summary>
+    private StreamTiming _backendTiming;
 
     public ConnectionFlow(long id, FlowContext context, RuntimeSnapshot snapshot, ListenerRoute route, IClientConnection client)
     {
@@ -540,7 +546,8 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                 return (null, CloseReason.GlobalLimit);
             }
 
-            var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted); // the TCP connect alone, not the PROXY header
+            var connectedAt = _context.TimeProvider.GetTimestamp();
+            var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted, connectedAt); // the TCP connect alone, not the PROXY header
             var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
                 ? await relay.SendToBackendAsync(proxyHeader, TimeSpan.FromTicks(Math.Max((timeout - connectTime).Ticks, TimeSpan.TicksPerMillisecond))).ConfigureAwait(false)
                 : null;
@@ -548,6 +555,10 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             {
                 backend.RecordConnectSuccess();
                 _context.Metrics.RecordConnect(tenant.Name, connectTime);
+
+                // Time to first byte counts from the TCP connect, as the connect histogram ends there: a
+                // PROXY header, and the client's request, are on the way to the backend within it.
+                _backendTiming.Start(connectedAt);
                 return (backend, CloseReason.None);
             }
 
@@ -595,6 +606,23 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 
     void IRelayOwner.OnActivity() => Touch();
 
+    /// <summary>
+    /// One clock read per read, which the idle timeout took before this too; a backend read adds a compare
+    /// and two stores, and its first one the first-byte observation (once per connection, recorded now so
+    /// a minutes-long stream's first-byte time shows when it happens, not when the stream ends).
+    /// </summary>
+    void IRelayOwner.OnReceived(RelaySide side)
+    {
+        var now = _context.TimeProvider.GetTimestamp();
+        Volatile.Write(ref _lastActivity, now);
+        if (side == RelaySide.Backend && _backendTiming.OnRead(now) && Tenant is { } tenant && Backend is { } backend)
+        {
+            _context.Metrics.RecordFirstByte(tenant.Name, backend.Address, Seconds(_backendTiming.FirstByteTicks));
+        }
+    }
+
+    private double Seconds(long ticks) => ticks / (double)_context.TimeProvider.TimestampFrequency;
+
     private void Touch() => Volatile.Write(ref _lastActivity, _context.TimeProvider.GetTimestamp());
 
     /// <summary>Called by the registry's idle scan.</summary>
@@ -626,6 +654,8 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 
     private void SetReason(CloseReason reason) => Interlocked.CompareExchange(ref _reason, (int)reason, (int)CloseReason.None);
 
+    private static object Milliseconds(double seconds) => Math.Round(seconds * 1000, 3);
+
     private void Finish()
     {
         SetReason(CloseReason.Closed);
@@ -650,9 +680,12 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 
         try
         {
-            var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp);
+            var now = _context.TimeProvider.GetTimestamp();
+            var elapsed = _context.TimeProvider.GetElapsedTime(_startTimestamp, now);
+            double? maxGapSeconds = null;
             if (Backend is { } backend)
             {
+                maxGapSeconds = Seconds(_backendTiming.MaxGapTicks(now));
                 backend.Release();
                 Tenant!.Counters.Finished();
 
@@ -660,6 +693,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                 _bytesPublished = true;
                 Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
                 _context.Metrics.RecordSession(Tenant.Name, elapsed);
+                _context.Metrics.RecordMaxGap(Tenant.Name, backend.Address, maxGapSeconds.Value);
             }
 
             if (_snapshot.Config.Global.AccessLog && _context.AccessLogger.IsEnabled(LogLevel.Information))
@@ -676,7 +710,9 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                     BytesClientToBackend,
                     BytesBackendToClient,
                     Math.Round(elapsed.TotalMilliseconds, 3),
-                    Reason.ToWireName());
+                    Reason.ToWireName(),
+                    Backend is not null && _backendTiming.HasFirstByte ? Milliseconds(Seconds(_backendTiming.FirstByteTicks)) : NotKnown,
+                    maxGapSeconds is { } gap ? Milliseconds(gap) : NotKnown);
             }
         }
         catch (Exception ex)

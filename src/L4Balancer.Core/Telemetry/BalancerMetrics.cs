@@ -8,7 +8,7 @@ namespace L4Balancer.Core.Telemetry;
 /// The engine's one <see cref="Meter"/> (SPEC "Metrics"). Everything but the two histograms is an
 /// observable instrument that reads the counters the data path already keeps (tenant counters, backend
 /// state, rejection, reload and upgrade counters) when a listener collects, so relaying a byte costs metrics
-/// nothing. The histograms are recorded once per session: at connect and at the end.
+/// nothing. The histograms are recorded once per session: at connect, at the backend's first byte and at the end.
 /// </summary>
 internal sealed class BalancerMetrics : IDisposable
 {
@@ -27,6 +27,8 @@ internal sealed class BalancerMetrics : IDisposable
     private readonly OutcomeCounters _upgrades;
     private readonly Histogram<double> _connectSeconds;
     private readonly Histogram<double> _durationSeconds;
+    private readonly Histogram<double> _firstByteSeconds;
+    private readonly Histogram<double> _maxGapSeconds;
     private readonly Dictionary<string, (long ClientToBackend, long BackendToClient)> _lastBytes = new(StringComparer.Ordinal);
 
     public BalancerMetrics(IMetricsSource source, RejectionCounters rejections, OutcomeCounters reloads, OutcomeCounters upgrades)
@@ -77,6 +79,14 @@ internal sealed class BalancerMetrics : IDisposable
             description: "Lifetime of connections admitted to a tenant, from accept to close.",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricNames.DurationBuckets });
+        _firstByteSeconds = Meter.CreateHistogram(MetricNames.BackendFirstByteSeconds, unit: "s",
+            description: "Time from the backend connect to the backend's first byte; connections whose backend sent nothing are not observed.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricNames.FirstByteBuckets });
+        _maxGapSeconds = Meter.CreateHistogram(MetricNames.BackendMaxGapSeconds, unit: "s",
+            description: "Longest silence of the backend between two of its reads, observed at close; a backend that sent nothing: connect to close.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricNames.MaxGapBuckets });
     }
 
     public Meter Meter { get; }
@@ -88,6 +98,14 @@ internal sealed class BalancerMetrics : IDisposable
     /// <summary>A session admitted to <paramref name="tenant"/> ended after <paramref name="elapsed"/>.</summary>
     public void RecordSession(string tenant, TimeSpan elapsed) =>
         _durationSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TenantTag, tenant));
+
+    /// <summary>The backend's first byte came <paramref name="seconds"/> after its connect. Two tags in structs: no allocation.</summary>
+    public void RecordFirstByte(string tenant, string backend, double seconds) =>
+        _firstByteSeconds.Record(seconds, Tenant(tenant), Backend(backend));
+
+    /// <summary>A session with a backend ended; its backend's longest silence was <paramref name="seconds"/>.</summary>
+    public void RecordMaxGap(string tenant, string backend, double seconds) =>
+        _maxGapSeconds.Record(seconds, Tenant(tenant), Backend(backend));
 
     /// <summary>
     /// Bytes per tenant, finished sessions plus the live ones, so a minutes-long stream shows progress

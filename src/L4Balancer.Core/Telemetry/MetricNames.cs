@@ -14,6 +14,8 @@ internal static class MetricNames
     public const string BackendConnectFailures = "l4lb_backend_connect_failures_total";
     public const string BackendConnectSeconds = "l4lb_backend_connect_seconds";
     public const string ConnectionDurationSeconds = "l4lb_connection_duration_seconds";
+    public const string BackendFirstByteSeconds = "l4lb_backend_first_byte_seconds";
+    public const string BackendMaxGapSeconds = "l4lb_backend_max_gap_seconds";
     public const string ConfigReloads = "l4lb_config_reloads_total";
     public const string Upgrades = "l4lb_upgrades_total";
     public const string BuildInfo = "l4lb_build_info";
@@ -39,4 +41,19 @@ internal static class MetricNames
     /// keep-alive connections of an hour (idle_timeout defaults to 30m).
     /// </summary>
     public static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+
+    /// <summary>
+    /// Time to first byte of LLM streams: a warm gateway answers in 5–50 ms (headers before the first
+    /// token), prefill of a long prompt takes hundreds of milliseconds to seconds, and a loaded backend's
+    /// queue pushes the first token past 20 s (gpustack/gpustack#5709, issue 16); 120 s is about where
+    /// clients give up. Finer below 1 s, where a healthy fleet lives.
+    /// </summary>
+    public static readonly double[] FirstByteBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+
+    /// <summary>
+    /// Longest silence inside a stream: tokens come every 10–50 ms at 20–100 tokens/s, so a healthy stream's
+    /// longest gap sits in the tens of milliseconds; a batch preemption or a swap shows as 0.25–5 s, and a
+    /// hung generation as tens of seconds up to 300 s (past that a client or idle_timeout has usually cut it).
+    /// </summary>
+    public static readonly double[] MaxGapBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 }

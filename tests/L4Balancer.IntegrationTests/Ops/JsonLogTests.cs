@@ -48,6 +48,9 @@ public class JsonLogTests
         Assert.Equal(6, state.GetProperty("BytesBackendToClient").GetInt64());
         Assert.True(state.GetProperty("DurationMs").GetDouble() > 0);
         Assert.Equal("closed", state.GetProperty("End").GetString());
+        // Issue 16: the backend answered, so both stream figures are known, as numbers (an echo: one read, no gap).
+        Assert.True(state.GetProperty("TtfbMs").GetDouble() >= 0);
+        Assert.Equal(0, state.GetProperty("MaxGapMs").GetDouble());
         Assert.Contains("end=closed", record.GetProperty("Message").GetString());
         File.Delete(path);
     }

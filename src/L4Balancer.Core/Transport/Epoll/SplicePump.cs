@@ -475,7 +475,7 @@ internal sealed unsafe class SplicePump
     private void Read(SpliceDirection d, nint n)
     {
         Interlocked.Add(ref d.Bytes, n);
-        _owner.OnActivity();
+        _owner.OnReceived(d.Source.Side);
     }
 
     private Step Ended(SpliceDirection d)

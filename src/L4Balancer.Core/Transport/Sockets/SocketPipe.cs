@@ -78,7 +78,7 @@ internal sealed class SocketPipe
                 mayHaveMore = received == memory.Length;
                 writer.Advance(received);
                 Interlocked.Add(ref _bytesReceived, received);
-                _owner.OnActivity();
+                _owner.OnReceived(Side);
 
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCanceled)

@@ -314,6 +314,10 @@ public sealed class SplicePumpTests : IDisposable
 
         public void OnPeerFailed(RelaySide side) => Failed.TrySetResult(side);
 
+        public void OnReceived(RelaySide side)
+        {
+        }
+
         public void OnActivity()
         {
         }
