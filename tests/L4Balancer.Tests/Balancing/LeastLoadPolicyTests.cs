@@ -299,6 +299,32 @@ public class LeastLoadPolicyTests
         Assert.Equal((double)(m * (m - 2)), (double)((m - 1) * (m - 1))); // what doubles would have compared
     }
 
+    /// <summary>Stopwatch timestamps on Linux are nanoseconds, not TimeSpan ticks: stale_after is converted once.</summary>
+    [Theory]
+    [InlineData(1_000_000_000L)]
+    [InlineData(1_000L)]
+    public void Staleness_is_measured_in_the_clocks_own_timestamp_units(long frequency)
+    {
+        var clock = new ManualClock(frequency);
+        var policy = new LeastLoadPolicy(clock, TimeSpan.FromSeconds(3));
+        var report = new BackendReport(clock.GetTimestamp(), 5, null, null, AgentState.None, null);
+
+        clock.Now += 3 * frequency;
+        Assert.Equal(5, policy.FreshLoad(report, clock.GetTimestamp()));
+        clock.Now += 1;
+        Assert.Equal(0, policy.FreshLoad(report, clock.GetTimestamp()));
+        Assert.Equal(5, new LeastLoadPolicy(clock, TimeSpan.MaxValue).FreshLoad(report, clock.GetTimestamp())); // no overflow into "always stale"
+    }
+
+    private sealed class ManualClock(long frequency) : TimeProvider
+    {
+        public long Now { get; set; } = 1_000_000;
+
+        public override long TimestampFrequency => frequency;
+
+        public override long GetTimestamp() => Now;
+    }
+
     [Fact]
     public void Negative_and_nan_loads_count_as_none()
     {
