@@ -6,4 +6,7 @@ internal enum BalanceAlgorithm
     RoundRobin,
     PowerOfTwo,
     Maglev,
+
+    /// <summary>Least connections with the backends' reported load added (issue 16); needs <c>[tenant.feedback]</c>.</summary>
+    LeastLoad,
 }

@@ -43,7 +43,8 @@ internal sealed partial class ConfigBinder
                 ("least_connections", BalanceAlgorithm.LeastConnections),
                 ("round_robin", BalanceAlgorithm.RoundRobin),
                 ("power_of_two", BalanceAlgorithm.PowerOfTwo),
-                ("maglev", BalanceAlgorithm.Maglev));
+                ("maglev", BalanceAlgorithm.Maglev),
+                ("least_load", BalanceAlgorithm.LeastLoad));
             var (hashKey, tableSize, balanceFactor) = ReadMaglev(reader, balance);
             var backends = BindBackends(reader);
             if (balance == BalanceAlgorithm.Maglev)
@@ -71,6 +72,7 @@ internal sealed partial class ConfigBinder
                 Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context) : null,
                 Backends = backends,
             };
+            CheckLeastLoad(reader, tenant);
             reader.ReportUnknownKeys();
             if (name is not null)
             {
@@ -110,6 +112,31 @@ internal sealed partial class ConfigBinder
         }
 
         return (key, tableSize, factor);
+    }
+
+    /// <summary>
+    /// <c>least_load</c> without a load figure would silently be <c>least_connections</c>, which is most
+    /// likely a forgotten <c>[tenant.feedback]</c> table (or an agent, whose line carries weights and states
+    /// but no load), so it is an error at the <c>balance</c> line rather than HAProxy-style leniency. A
+    /// <c>feedback</c> table that failed to bind has its own errors; this adds none then.
+    /// </summary>
+    private static void CheckLeastLoad(ConfigTableReader reader, TenantConfig tenant)
+    {
+        if (tenant.Balance != BalanceAlgorithm.LeastLoad)
+        {
+            return;
+        }
+
+        if (tenant.Feedback is null && !reader.Has("feedback"))
+        {
+            reader.Error(reader.KeyLine("balance"),
+                "balance = \"least_load\" needs a [tenant.feedback] table: without load reports it is least_connections");
+        }
+        else if (tenant.Feedback is { Source: FeedbackSource.Agent })
+        {
+            reader.Error(reader.KeyLine("balance"),
+                "balance = \"least_load\" needs [tenant.feedback] source = \"prometheus\": an agent reports no load figure, so it would be least_connections");
+        }
     }
 
     private static void CheckMaglevTableSize(ConfigTableReader reader, int size, int backends)

@@ -75,6 +75,7 @@ internal static class ConfigSummary
             BalanceAlgorithm.LeastConnections => "least_connections",
             BalanceAlgorithm.RoundRobin => "round_robin",
             BalanceAlgorithm.PowerOfTwo => "power_of_two",
+            BalanceAlgorithm.LeastLoad => "least_load",
             HashKey.ClientIp => "client_ip",
             _ => value.ToString().ToLowerInvariant(),
         };

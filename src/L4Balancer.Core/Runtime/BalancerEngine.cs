@@ -183,7 +183,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
                 throw new InvalidOperationException("the engine starts once");
             }
 
-            var snapshot = SnapshotBuilder.Build(config, start.Generation, State, _random);
+            var snapshot = SnapshotBuilder.Build(config, start.Generation, State, _timeProvider, _random);
             if ((_transportOverride ?? config.Global.Transport) switch
                 {
                     TransportKind.Epoll => true,
@@ -269,7 +269,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
             }
 
             var generation = Generation + 1;
-            var snapshot = SnapshotBuilder.Build(config, generation, State, _random);
+            var snapshot = SnapshotBuilder.Build(config, generation, State, _timeProvider, _random);
 
             Dictionary<string, Listener> running;
             lock (_listeners)

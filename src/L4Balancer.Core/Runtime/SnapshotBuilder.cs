@@ -8,13 +8,13 @@ namespace L4Balancer.Core.Runtime;
 /// <summary>Builds a snapshot from a validated config. Reads shared state but changes none (see <see cref="StateStore.Commit"/>).</summary>
 internal static class SnapshotBuilder
 {
-    public static RuntimeSnapshot Build(BalancerConfig config, long generation, StateStore store, Random? random = null)
+    public static RuntimeSnapshot Build(BalancerConfig config, long generation, StateStore store, TimeProvider timeProvider, Random? random = null)
     {
         var tenants = new Dictionary<string, TenantState>(StringComparer.Ordinal);
         foreach (var tenant in config.Tenants)
         {
             var backends = tenant.Backends.Select(b => store.ResolveBackend(tenant.Name, b)).ToArray();
-            var policy = LoadBalancingPolicies.Create(tenant, random);
+            var policy = LoadBalancingPolicies.Create(tenant, timeProvider, random);
             tenants[tenant.Name] = new TenantState(tenant, backends, policy, store.GetOrAddCounters(tenant.Name), store.GetOrAddLimits(tenant.Name));
         }
 

@@ -115,6 +115,7 @@ internal static class StatusReport
         BalanceAlgorithm.RoundRobin => "round_robin",
         BalanceAlgorithm.PowerOfTwo => "power_of_two",
         BalanceAlgorithm.Maglev => "maglev",
+        BalanceAlgorithm.LeastLoad => "least_load",
         _ => "least_connections",
     };
 }

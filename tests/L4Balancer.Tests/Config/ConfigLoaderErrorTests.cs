@@ -319,7 +319,7 @@ public class ConfigLoaderErrorTests
             """,
             (4, "listener \"public\": route must be \"sni\" or \"port\" (got \"SNI\")"),
             (7, "tenant \"acme\": proxy_protocol must be \"off\", \"v1\" or \"v2\" (got \"v3\")"),
-            (8, "tenant \"acme\": balance must be \"least_connections\", \"round_robin\", \"power_of_two\" or \"maglev\" (got \"random\")")),
+            (8, "tenant \"acme\": balance must be \"least_connections\", \"round_robin\", \"power_of_two\", \"maglev\" or \"least_load\" (got \"random\")")),
 
         new("Duplicate_backend_addresses_within_a_tenant", """
             [[tenant]]

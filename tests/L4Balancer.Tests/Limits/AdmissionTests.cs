@@ -19,7 +19,7 @@ public class AdmissionTests
     private static TenantState Tenant(int maxConnections = 0, int rate = 0, int burst = 0) => new(
         new TenantConfig { Name = "acme", MaxConnections = maxConnections, ConnectionRate = rate, ConnectionBurst = burst },
         [],
-        LoadBalancingPolicies.Create(new TenantConfig { Name = "acme" }, new Random(1)),
+        LoadBalancingPolicies.Create(new TenantConfig { Name = "acme" }, TimeProvider.System, new Random(1)),
         new TenantCounters(),
         new TenantLimitState());
 

@@ -15,7 +15,7 @@ public class StateStoreTests
 
     private static RuntimeSnapshot Commit(StateStore store, BalancerConfig config, long generation)
     {
-        var snapshot = SnapshotBuilder.Build(config, generation, store);
+        var snapshot = SnapshotBuilder.Build(config, generation, store, TimeProvider.System);
         store.Commit(snapshot);
         return snapshot;
     }
@@ -28,7 +28,7 @@ public class StateStoreTests
         var a = first.Tenants["t"].Backends[0];
 
         // A reload whose listeners then fail to bind: built, never committed.
-        var next = SnapshotBuilder.Build(Config(Backend(1, weight: 5), Backend(2)), 2, store);
+        var next = SnapshotBuilder.Build(Config(Backend(1, weight: 5), Backend(2)), 2, store, TimeProvider.System);
 
         Assert.Same(a, next.Tenants["t"].Backends[0]);
         Assert.Equal(1, a.Weight);
