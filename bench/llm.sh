@@ -210,7 +210,7 @@ EOF
 # HAProxy: weight 100 on every server, because an agent's percentage applies to the configured
 # weight and is rounded down to a whole number (weight 1 at 75 % would be 0: drained).
 haproxy_conf() {  # PORT AGENT(0|1)
-  haproxy_cfg_head "$NPROC" 10000
+  haproxy_cfg_head "$NPROC" 4000   # far above the streams in flight; 10000 would need more descriptors than ulimit -n allows here
   printf 'frontend llm_in\n    bind 127.0.0.1:%s\n    default_backend llm\n\nbackend llm\n    balance leastconn\n' "$1"
   local i=1 h extra=""
   (($2)) && extra=" check agent-check agent-port $P_AGENT agent-inter $FEEDBACK_INTERVAL"
@@ -292,7 +292,7 @@ run_target() {
     R[count|$t]=$(jq -r '"\(.llm.completed) / \(.llm.requests)"' "$out")
     R[err|$t]=$(jq -r '.llm.errors.total + .llm.errors.warmup' "$out")
     R[share|$t]=$(jq -r --arg p "$P_API" --arg hosts "${HOSTS[*]}" \
-      '[$hosts | split(" ")[] as $h | .llm.served_by["\($h):\($p)"] // 0] | map(tostring) | join(" / ")' "$out")
+      '. as $r | [$hosts | split(" ")[] as $h | $r.llm.served_by["\($h):\($p)"] // 0] | map(tostring) | join(" / ")' "$out")
   else
     say "the llm load failed against $t (output in $TMP/llm-$t.out)"; tail -n 20 "$TMP/llm-$t.out" >&2
     for m in ttft50 ttft99 ttft999 done50 done99 tpot99 count err share; do R[$m|$t]=failed; done
