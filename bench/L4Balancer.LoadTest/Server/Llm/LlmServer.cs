@@ -13,7 +13,7 @@ namespace L4Balancer.LoadTest.Server.Llm;
 /// that answers every connection with one HAProxy agent-check line and closes.
 /// <para>
 /// One async flow per connection, with its own timers: at 80 % of four 4-slot instances that is
-/// about 16 streams and 800 tokens/s in all, far below where the <c>stream</c> server needed one
+/// about 13 streams and 560 tokens/s in all, far below where the <c>stream</c> server needed one
 /// ticker thread for 40 000 chunks/s. A client that closes or resets leaves the queue, or frees its
 /// slot at the next token, as vLLM aborts a request whose client went away.
 /// </para>
