@@ -3,6 +3,7 @@ using System.Text.Json;
 using L4Balancer.LoadTest.Cli;
 using L4Balancer.LoadTest.Reporting;
 using L4Balancer.LoadTest.Scenarios;
+using L4Balancer.LoadTest.Scenarios.Llm;
 using L4Balancer.LoadTest.Scenarios.Soak;
 using L4Balancer.LoadTest.Stats;
 using L4Balancer.LoadTest.Timing;
@@ -30,8 +31,8 @@ internal static class ScenarioHost
         var meter = new GeneratorMeter();
         Func<double, string> progress;
         Func<Task<RunReport>> run;
-        RunReport Report(RrResult? rr = null, ChurnResult? churn = null, BulkResult? bulk = null, IdleResult? idle = null, NeighboursResult? neighbours = null, SoakResult? soak = null, StreamResult? stream = null) =>
-            new(o.Command, (o.Target ?? soakEnvironment?.Balancer.Listeners[SoakBalancer.PlainListener])?.ToString(), o.TargetB?.ToString(), started, Settings(o), MachineInfo.Current(), meter.Result, rr, churn, bulk, idle, neighbours, soak, stream);
+        RunReport Report(RrResult? rr = null, ChurnResult? churn = null, BulkResult? bulk = null, IdleResult? idle = null, NeighboursResult? neighbours = null, SoakResult? soak = null, StreamResult? stream = null, LlmResult? llm = null) =>
+            new(o.Command, (o.Target ?? soakEnvironment?.Balancer.Listeners[SoakBalancer.PlainListener])?.ToString(), o.TargetB?.ToString(), started, Settings(o), MachineInfo.Current(), meter.Result, rr, churn, bulk, idle, neighbours, soak, stream, llm);
 
         switch (o.Command)
         {
@@ -76,6 +77,11 @@ internal static class ScenarioHost
                 progress = stream.Progress;
                 run = async () => Report(stream: await stream.RunAsync().ConfigureAwait(false));
                 break;
+            case "llm":
+                var llm = new LlmRunner(o, o.Target!, clock);
+                progress = llm.Progress;
+                run = async () => Report(llm: await llm.RunAsync().ConfigureAwait(false));
+                break;
             default:
                 throw new ArgumentException($"not a scenario: {o.Command}", nameof(o));
         }
@@ -114,8 +120,8 @@ internal static class ScenarioHost
         o.Grace.TotalSeconds,
         o.Timeout.TotalSeconds,
         o.Connections,
-        o.Command is "rr" or "churn" or "neighbours" or "soak" ? o.Rate : 0,
-        o.Command == "stream" ? "stream-chunks" : o.IsHttp ? "http" : $"fixed:{o.ResponseBytes}",
+        o.Command is "rr" or "churn" or "neighbours" or "soak" or "llm" ? o.Rate : 0,
+        o.Command == "stream" ? "stream-chunks" : o.Command == "llm" ? "llm (HTTP/1.1 POST, chunked answer)" : o.IsHttp ? "http" : $"fixed:{o.ResponseBytes}",
         Escape(o.Request),
         o.Command == "bulk" ? o.Mode.ToString().ToLowerInvariant() : null,
         o.Pid,

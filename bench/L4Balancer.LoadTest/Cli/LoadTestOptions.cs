@@ -68,6 +68,44 @@ internal sealed class LoadTestOptions
     /// <summary>serve --kind stream: one chunk per stream this often.</summary>
     public TimeSpan ChunkInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>serve --kind llm: requests generating at once.</summary>
+    public int Slots { get; set; } = 4;
+
+    /// <summary>serve --kind llm: prefill cost per prompt byte, µs.</summary>
+    public double PrefillMicrosecondsPerByte { get; set; } = 20;
+
+    /// <summary>serve --kind llm: output tokens per second per slot.</summary>
+    public double TokenRate { get; set; } = 50;
+
+    /// <summary>serve --kind llm: output tokens of every request; null = what the request asks for.</summary>
+    public int? Tokens { get; set; }
+
+    /// <summary>serve --kind llm: KV-cache capacity in tokens (the denominator of vllm:kv_cache_usage_perc).</summary>
+    public int KvCapacityTokens { get; set; } = 8192;
+
+    public string ModelName { get; set; } = "sim";
+
+    /// <summary>serve --kind llm: a second port serving only GET /metrics (the API port serves it too).</summary>
+    public IPEndPoint? MetricsListen { get; set; }
+
+    /// <summary>serve --kind llm: the HAProxy agent-check port.</summary>
+    public IPEndPoint? AgentListen { get; set; }
+
+    /// <summary>llm: ln of the prompt length in bytes is normal with this mean (median e^mu)…</summary>
+    public double PromptMu { get; set; } = 6.9;
+
+    /// <summary>…and this standard deviation.</summary>
+    public double PromptSigma { get; set; } = 1.0;
+
+    /// <summary>llm: ln of the output tokens asked for is normal with this mean and…</summary>
+    public double TokensMu { get; set; } = 4.6;
+
+    /// <summary>…this standard deviation.</summary>
+    public double TokensSigma { get; set; } = 0.8;
+
+    /// <summary>llm: seed of the prompt and token draws; one seed gives every target the same request sequence.</summary>
+    public int Seed { get; set; } = 1;
+
     public string? JsonPath { get; set; }
     public bool Quiet { get; set; }
     public bool AllowRemote { get; set; }

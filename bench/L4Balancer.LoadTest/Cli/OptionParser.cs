@@ -9,7 +9,7 @@ namespace L4Balancer.LoadTest.Cli;
 /// <summary><c>COMMAND --name value</c> (or <c>--name=value</c>); unknown options are errors, not ignored.</summary>
 internal static class OptionParser
 {
-    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "soak", "stream", "selftest", "serve"];
+    private static readonly HashSet<string> Commands = ["rr", "churn", "bulk", "idle", "neighbours", "soak", "stream", "llm", "selftest", "serve"];
     private static readonly HashSet<string> Flags = ["--quiet", "--allow-remote"];
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out LoadTestOptions? options, [NotNullWhen(false)] out string? error)
@@ -75,6 +75,7 @@ internal static class OptionParser
             Rate = command switch
             {
                 "rr" => 1000,
+                "llm" => 4,
                 "neighbours" => 500,
                 "soak" => 200,
                 _ => 0,
@@ -98,6 +99,15 @@ internal static class OptionParser
             // the last stream ends about warmup + 30 s in, and grace covers a slow proxy's lag.
             o.Duration = TimeSpan.FromSeconds(30);
             o.Grace = TimeSpan.FromSeconds(5);
+        }
+
+        if (command == "llm")
+        {
+            // Requests last seconds: a warmup long enough to fill the queues, a grace long enough to
+            // let the requests of the window's last seconds finish.
+            o.Duration = TimeSpan.FromSeconds(60);
+            o.Warmup = TimeSpan.FromSeconds(10);
+            o.Grace = TimeSpan.FromSeconds(30);
         }
 
         foreach (var (name, value) in values)
@@ -170,7 +180,7 @@ internal static class OptionParser
                 // soak's paced stream is soak's own; serve offers the others.
                 if (!Enum.TryParse<ServerKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || kind == ServerKind.Paced)
                 {
-                    error = $"--kind \"{value}\" must be http, echo, discard or stream";
+                    error = $"--kind \"{value}\" must be http, echo, discard, stream or llm";
                     return false;
                 }
 
@@ -185,6 +195,27 @@ internal static class OptionParser
 
                 o.Listen = listen;
                 return true;
+            case "--metrics-listen": return TryBind(name, value, v => o.MetricsListen = v, out error);
+            case "--agent-listen": return TryBind(name, value, v => o.AgentListen = v, out error);
+            case "--slots": return TryInt(name, value, 1, 4096, v => o.Slots = v, out error);
+            case "--prefill-us-per-byte": return TryNumber(name, value, 0, 1_000_000, v => o.PrefillMicrosecondsPerByte = v, out error);
+            case "--token-rate": return TryNumber(name, value, 0.01, 1_000_000, v => o.TokenRate = v, out error);
+            case "--tokens": return TryInt(name, value, 1, Server.Llm.LlmSettings.MaxTokens, v => o.Tokens = v, out error);
+            case "--kv-capacity-tokens": return TryInt(name, value, 1, int.MaxValue, v => o.KvCapacityTokens = v, out error);
+            case "--model-name":
+                if (value.Length == 0 || value.Any(char.IsControl))
+                {
+                    error = "--model-name must be a non-empty name without control characters";
+                    return false;
+                }
+
+                o.ModelName = value;
+                return true;
+            case "--prompt-mu": return TryNumber(name, value, 0, 20, v => o.PromptMu = v, out error);
+            case "--prompt-sigma": return TryNumber(name, value, 0, 5, v => o.PromptSigma = v, out error);
+            case "--tokens-mu": return TryNumber(name, value, 0, 20, v => o.TokensMu = v, out error);
+            case "--tokens-sigma": return TryNumber(name, value, 0, 5, v => o.TokensSigma = v, out error);
+            case "--seed": return TryInt(name, value, 0, int.MaxValue, v => o.Seed = v, out error);
             case "--balancer": o.BalancerPath = value; return true;
             case "--sample-interval": return TryDuration(name, value, v => o.SampleInterval = v, out error);
             case "--stream-duration": return TryDuration(name, value, v => o.StreamDuration = v, out error);
@@ -211,6 +242,18 @@ internal static class OptionParser
             if (o.Command == "serve" && o.Listen is null)
             {
                 error = "serve needs --listen IP:PORT";
+                return false;
+            }
+
+            if (o.Command == "serve" && o.ServeKind == ServerKind.Llm && o.ChunkBytes < Server.Llm.LlmSettings.MinChunkBytes)
+            {
+                error = $"--chunk-bytes must be at least {Server.Llm.LlmSettings.MinChunkBytes} for --kind llm (one token's event)";
+                return false;
+            }
+
+            if (o.Command == "serve" && o.ServeKind != ServerKind.Llm && (o.MetricsListen is not null || o.AgentListen is not null))
+            {
+                error = "--metrics-listen and --agent-listen are for --kind llm";
                 return false;
             }
 
@@ -269,6 +312,12 @@ internal static class OptionParser
             return false;
         }
 
+        if (o.Command == "llm" && o.Rate <= 0)
+        {
+            error = "llm needs --rate above 0 (requests per second, open loop)";
+            return false;
+        }
+
         if (o.Command == "rr" && o.Rate > 0 && o.Rate < o.Connections / o.Duration.TotalSeconds)
         {
             error = $"--rate {o.Rate} gives some of the {o.Connections} connections no request in {DurationParser.Format(o.Duration)}; lower --connections";
@@ -311,6 +360,32 @@ internal static class OptionParser
         }
 
         set(rate);
+        error = null;
+        return true;
+    }
+
+    private static bool TryNumber(string name, string value, double min, double max, Action<double> set, [NotNullWhen(false)] out string? error)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || double.IsNaN(number) || number < min || number > max)
+        {
+            error = $"{name} \"{value}\" must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
+            return false;
+        }
+
+        set(number);
+        error = null;
+        return true;
+    }
+
+    private static bool TryBind(string name, string value, Action<IPEndPoint> set, [NotNullWhen(false)] out string? error)
+    {
+        if (!EndPointParser.TryParseBind(value, out var bind, out var bindError))
+        {
+            error = $"{name} {bindError}";
+            return false;
+        }
+
+        set(bind);
         error = null;
         return true;
     }

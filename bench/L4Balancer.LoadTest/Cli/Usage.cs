@@ -20,8 +20,11 @@ internal static class Usage
           stream      --connections streams (default 2000) against a `serve --kind stream` backend
                       (or a proxy in front of one), requests spread over --warmup; per chunk the
                       delay from the backend's stamped send time to receipt; --pid PID: its CPU %
+          llm         prompts at --rate requests/s (open loop, one connection each) against
+                      `serve --kind llm` instances or a balancer in front of them; log-normal
+                      prompt bytes and output tokens; time to first token and completion
           selftest    every scenario for 2 s against an in-process server; exit 0 or 1
-          serve       a trivial server: --listen IP:PORT --kind http|echo|discard|stream for --duration
+          serve       a trivial server: --listen IP:PORT --kind http|echo|discard|stream|llm for --duration
 
         common options:
           --target HOST:PORT      the endpoint to load (loopback only unless --allow-remote)
@@ -52,10 +55,20 @@ internal static class Usage
           stream:      --open-concurrency 64   --pid PID (CPU % of PID and its children over the
                        window)   defaults: --duration 30s --grace 5s; streams last as long as the
                        backend says (each chunk carries the stream's chunk count)
-          serve:       --listen IP:PORT   --kind http|echo|discard|stream   --duration 60s
+          llm:         --rate 4   --prompt-mu 6.9 --prompt-sigma 1 (ln of prompt bytes: median ~1000 B)
+                       --tokens-mu 4.6 --tokens-sigma 0.8 (ln of output tokens asked: median ~100)
+                       --seed 1 (same seed, same requests)   --timeout is the connect timeout
+                       defaults: --duration 60s --warmup 10s --grace 30s (requests due in the warmup
+                       are not measured; unfinished at the end of grace count as timeouts)
+          serve:       --listen IP:PORT   --kind http|echo|discard|stream|llm   --duration 60s
                        stream: --chunk-bytes 100 (24-byte header included) --chunk-interval 50ms
                        --stream-duration 30s; one stream per connection, started by the first bytes
                        the client sends; SIGTERM/SIGINT stop it early
+                       llm: --slots 4 --prefill-us-per-byte 20 --token-rate 50 (tokens/s per slot)
+                       --tokens N (default: the request's max_tokens) --chunk-bytes 100 (per token)
+                       --kv-capacity-tokens 8192 --model-name sim --metrics-listen IP:PORT
+                       --agent-listen IP:PORT (HAProxy agent-check: "W% ready", W = 100·slots /
+                       (slots + waiting), at least 1); GET /metrics is also served on --listen
 
         output: a progress line per second on stderr, the final table on stdout, --json FILE.
         exit codes: 0 done (errors are data, see the table), 1 selftest failed or the run hung,

@@ -15,4 +15,5 @@ internal sealed record RunReport(
     IdleResult? Idle = null,
     NeighboursResult? Neighbours = null,
     SoakResult? Soak = null,
-    StreamResult? Stream = null);
+    StreamResult? Stream = null,
+    LlmResult? Llm = null);

@@ -10,12 +10,12 @@ internal sealed class TableWriter(TextWriter output)
     public void Write(RunReport report)
     {
         var s = report.Settings;
-        var rate = report.Scenario is "rr" or "churn" or "neighbours" or "soak"
+        var rate = report.Scenario is "rr" or "churn" or "neighbours" or "soak" or "llm"
             ? s.Rate > 0 ? $"  rate {s.Rate.ToString("0.##", Invariant)}/s" : "  rate closed loop"
             : "";
         var duration = report.Scenario == "idle" ? "hold" : "duration";
         Line($"== {report.Scenario}  target {report.Target}{(report.TargetB is null ? "" : $"  target-b {report.TargetB}")}  "
-            + $"connections {s.Connections}{rate}  {duration} {s.DurationSeconds.ToString(Invariant)}s  warmup {s.WarmupSeconds.ToString(Invariant)}s");
+            + $"{(report.Scenario == "llm" ? "a connection per request" : $"connections {s.Connections}")}{rate}  {duration} {s.DurationSeconds.ToString(Invariant)}s  warmup {s.WarmupSeconds.ToString(Invariant)}s");
         long operations = 0;
         if (report.Rr is { } rr)
         {
@@ -76,6 +76,12 @@ internal sealed class TableWriter(TextWriter output)
         {
             WriteStream(stream);
             operations = stream.ChunksReceived;
+        }
+
+        if (report.Llm is { } llm)
+        {
+            WriteLlm(llm);
+            operations = llm.Completed;
         }
 
         var g = report.Generator;
@@ -151,6 +157,22 @@ internal sealed class TableWriter(TextWriter output)
         {
             Line($"process {pid} (and its children) over the window: {(stream.ProxyCpuPercent is { } cpu ? Format(cpu) + " % CPU (100 = one core)" : "not readable")}");
         }
+    }
+
+    private void WriteLlm(LlmResult llm)
+    {
+        Line($"prompt bytes log-normal mu {Format(llm.PromptMu)} sigma {Format(llm.PromptSigma)} (mean in the window {Format(llm.MeanPromptBytes)}); "
+            + $"output tokens mu {Format(llm.TokensMu)} sigma {Format(llm.TokensSigma)} (mean {Format(llm.MeanTokensAsked)}); seed {llm.Seed}; one connection per request");
+        Row(["requests", "target/s", "completed", "achieved/s", "unfinished", "peak in flight", "tokens", "announced", "errors"],
+            [llm.Requests, llm.TargetRate, llm.Completed, llm.AchievedRate, llm.Unfinished, llm.PeakInFlight, llm.TokensReceived, llm.TokensExpected, llm.Errors.Total]);
+        LatencyHeader();
+        LatencyRow("ttft (from intended)", llm.Ttft);
+        LatencyRow("completion (intended)", llm.Completion);
+        LatencyRow("time per output token", llm.TimePerToken);
+        LatencyRow("connect", llm.Connect);
+        LatencyRow("send lag", llm.SendLag);
+        Line("served by: " + (llm.ServedBy.Count == 0 ? "-" : string.Join(", ", llm.ServedBy.Select(s => $"{s.Key} {s.Value}"))));
+        Errors(llm.Errors);
     }
 
     private void ResourceRow(string name, ResourceSummary r) =>

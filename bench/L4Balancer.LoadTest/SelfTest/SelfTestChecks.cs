@@ -118,6 +118,80 @@ internal sealed class SelfTestChecks(TextWriter output)
         Report("soak arithmetic (drift, /metrics sum)", problems);
     }
 
+    /// <summary>Every request of the window complete with every announced token, the rate kept, TTFT below completion, one instance named.</summary>
+    public void Llm(string name, LlmResult r, double expectedRate, double secondsPerToken)
+    {
+        var problems = new List<string>();
+        var expected = expectedRate * r.MeasuredSeconds;
+        Require(problems, r.Requests >= expected * 0.95 && r.Requests <= expected + 1, $"{r.Requests} requests in the window, want {expected}");
+        Require(problems, r.Completed == r.Requests && r.Unfinished == 0, $"{r.Completed} of {r.Requests} complete, {r.Unfinished} unfinished");
+        Require(problems, r.TokensReceived > 0 && r.TokensReceived == r.TokensExpected, $"received {r.TokensReceived} tokens, announced {r.TokensExpected}");
+        Latencies(problems, r.Ttft);
+        Latencies(problems, r.Completion);
+        Latencies(problems, r.TimePerToken);
+        Require(problems, r.Ttft.P50Us < r.Completion.P50Us && r.Ttft.MaxUs <= r.Completion.MaxUs, $"ttft p50/max {r.Ttft.P50Us}/{r.Ttft.MaxUs} µs not below completion {r.Completion.P50Us}/{r.Completion.MaxUs}");
+        var perToken = secondsPerToken * 1e6;
+        Require(problems, r.TimePerToken.P50Us >= perToken * 0.9 && r.TimePerToken.P50Us <= perToken * 2, $"time per token p50 {r.TimePerToken.P50Us} µs, the simulator's pace is {perToken} µs");
+        Require(problems, r.ServedBy.Count == 1 && r.ServedBy.Values.Single() == r.Completed, $"served by: {string.Join(", ", r.ServedBy)}");
+        NoErrors(problems, r.Errors);
+        Report(name, problems);
+    }
+
+    /// <summary>The pieces of the llm simulator and scenario that are plain arithmetic or parsing.</summary>
+    public void LlmArithmetic()
+    {
+        var problems = new List<string>();
+        string[] agent = [Server.Llm.LlmLoadReport.AgentLine(4, 0), Server.Llm.LlmLoadReport.AgentLine(4, 4), Server.Llm.LlmLoadReport.AgentLine(4, 12), Server.Llm.LlmLoadReport.AgentLine(4, 1000), Server.Llm.LlmLoadReport.AgentLine(3, 1)];
+        Require(problems, agent.SequenceEqual(["100% ready\n", "50% ready\n", "25% ready\n", "1% ready\n", "75% ready\n"]), $"agent lines: {string.Join(" | ", agent).ReplaceLineEndings("\\n")}");
+        Require(problems, Server.Llm.LlmLoadReport.KvUsage(300, 1000) == 0.3 && Server.Llm.LlmLoadReport.KvUsage(5000, 1000) == 1, "kv usage is not held ÷ capacity clamped to 1");
+
+        // A whole response fed one byte at a time, then in one piece: the same tokens, and the head's fields.
+        var frame = Net.LlmWire.TokenFrame(40);
+        byte[] response = [.. Net.LlmWire.ResponseHead(3, "10.0.0.1:8000"), .. frame, .. frame, .. frame, .. Net.LlmWire.LastChunk];
+        var byByte = new Net.LlmResponseParser();
+        var ok = true;
+        foreach (var b in response)
+        {
+            ok &= byByte.Feed([b]);
+        }
+
+        var whole = new Net.LlmResponseParser();
+        ok &= whole.Feed(response);
+        Require(problems, ok && byByte.IsDone && whole.IsDone && byByte.Tokens == 3 && whole.Tokens == 3 && whole.AnnouncedTokens == 3 && whole.ServedBy == "10.0.0.1:8000",
+            $"parser: ok {ok}, done {byByte.IsDone}/{whole.IsDone}, tokens {byByte.Tokens}/{whole.Tokens}, announced {whole.AnnouncedTokens}, served by {whole.ServedBy}, error {byByte.Error ?? whole.Error}");
+        var truncated = new Net.LlmResponseParser();
+        truncated.Feed(response.AsSpan(0, response.Length - 3));
+        Require(problems, !truncated.IsDone && truncated.Tokens == 3, "a response cut inside its last chunk must not be done");
+        var garbled = new Net.LlmResponseParser();
+        Require(problems, !garbled.Feed([.. Net.LlmWire.ResponseHead(1, "x"), .. "zz\r\n"u8]) && garbled.Error is not null, "a chunk size that is not hex must fail");
+        var status = new Net.LlmResponseParser();
+        Require(problems, !status.Feed(Net.LlmWire.Plain(503, "Service Unavailable", "text/plain", "busy")) && status.Status == 503, "a 503 must fail with its status");
+
+        // The log-normal draws: the sample mean near e^(mu + sigma²/2), and one seed, one sequence.
+        var draws = new Scenarios.Llm.LogNormal(6.9, 1.0, 1, Scenarios.Llm.LlmRunner.MaxPromptBytes, new Random(7));
+        double sum = 0;
+        const int N = 400_000;
+        for (var i = 0; i < N; i++)
+        {
+            sum += draws.Next();
+        }
+
+        var mean = Scenarios.Llm.LogNormal.Mean(6.9, 1.0);
+        Require(problems, Math.Abs((sum / N) - mean) < mean * 0.02, $"log-normal sample mean {sum / N:0.0}, formula {mean:0.0}");
+        var x = new Scenarios.Llm.LogNormal(4.6, 0.8, 1, 8192, new Random(3));
+        var y = new Scenarios.Llm.LogNormal(4.6, 0.8, 1, 8192, new Random(3));
+        Require(problems, Enumerable.Range(0, 100).All(_ => x.Next() == y.Next()), "one seed gave two sequences");
+
+        var head = "POST /v1/completions?stream=true&max_tokens=77 HTTP/1.1\r\nHost: x\r\ncontent-length: 1234"u8;
+        Require(problems, Server.Llm.LlmRequestHead.TryParse(head, out var parsed, out _) && parsed.IsPost && parsed.MaxTokens == 77 && parsed.ContentLength == 1234,
+            $"request head: post {parsed.IsPost}, max_tokens {parsed.MaxTokens}, content-length {parsed.ContentLength}");
+        Require(problems, !Server.Llm.LlmRequestHead.TryParse("POST /v1/completions?max_tokens=0 HTTP/1.1"u8, out _, out _), "max_tokens=0 must be refused");
+        Report("llm arithmetic (agent weights, KV, response parser, log-normal, request head)", problems);
+    }
+
+    /// <summary>A check run elsewhere that hands its problems in.</summary>
+    public void Result(string name, List<string> problems) => Report(name, problems);
+
     public void Skip(string name, string reason) => output.WriteLine($"SKIP {name}: {reason}");
 
     public int Finish()

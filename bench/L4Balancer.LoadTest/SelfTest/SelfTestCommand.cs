@@ -66,6 +66,23 @@ internal static class SelfTestCommand
             checks.Stream("stream 50 connections, 100 B every 50 ms for 1.5 s", (await RunAsync(stream).ConfigureAwait(false)).Stream!, 50L * streamSettings.Count);
         }
 
+        checks.LlmArithmetic();
+        checks.Result("llm simulator model (1 slot: FIFO queue, /metrics, agent, a client leaving the queue)", await LlmModelCheck.RunAsync().ConfigureAwait(false));
+
+        // 4 slots, 200 tokens/s each; prompts around 500 B (2.5 ms prefill), answers around 20 tokens
+        // (~0.1 s): about 36 requests/s of capacity, offered 20/s.
+        var llmSettings = new Server.Llm.LlmSettings(4, 5, 200, null, 100, 8192, "selftest");
+        await using (var llmServer = Server.Llm.LlmServer.Start(Loopback, llmSettings))
+        {
+            var llm = Options("llm", llmServer.EndPoint, connections: 1, rate: 20);
+            llm.PromptMu = 6.2;
+            llm.PromptSigma = 0.5;
+            llm.TokensMu = 3;
+            llm.TokensSigma = 0.5;
+            llm.Grace = TimeSpan.FromSeconds(3);
+            checks.Llm("llm 20 requests/s against the simulator (4 slots)", (await RunAsync(llm).ConfigureAwait(false)).Llm!, 20, 1 / llmSettings.TokenRate);
+        }
+
         checks.SoakArithmetic();
         if (Scenarios.Soak.SoakBalancer.Find(null) is null)
         {

@@ -44,6 +44,15 @@ internal static class ServeCommand
             return 0;
         }
 
+        if (options.ServeKind == ServerKind.Llm)
+        {
+            await ServeLlmAsync(options, stop.Token).ConfigureAwait(false);
+            var seconds = Timing.Clock.Seconds(Timing.Clock.Now - wall);
+            var used = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu: {used:0.00} s over {seconds:0.0} s = {used / seconds:0.000} cores"));
+            return 0;
+        }
+
         await using var plain = InProcessServer.Start(options.Listen!, options.ServeKind);
         Console.WriteLine($"serving {options.ServeKind.ToString().ToLowerInvariant()} on {plain.EndPoint} for {options.Duration.TotalSeconds:0.###}s");
         await Console.Out.FlushAsync().ConfigureAwait(false);
@@ -55,6 +64,24 @@ internal static class ServeCommand
         {
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    private static async Task ServeLlmAsync(LoadTestOptions options, CancellationToken stop)
+    {
+        var settings = new Llm.LlmSettings(options.Slots, options.PrefillMicrosecondsPerByte, options.TokenRate, options.Tokens,
+            options.ChunkBytes, options.KvCapacityTokens, options.ModelName);
+        var server = Llm.LlmServer.Start(options.Listen!, settings, options.MetricsListen, options.AgentListen);
+        await using (server.ConfigureAwait(false))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"serving llm on {server.EndPoint} (GET /metrics there too{(server.MetricsEndPoint is { } m ? $" and on {m}" : "")}{(server.AgentEndPoint is { } a ? $"; agent on {a}" : "; no agent port")}) for {options.Duration.TotalSeconds:0.###}s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model {settings.ModelName}: {settings.Slots} slots, prefill {settings.PrefillMicrosecondsPerByte:0.###} µs/byte, {settings.TokenRate:0.###} tokens/s per slot, tokens {(settings.FixedTokens is { } t ? t.ToString(CultureInfo.InvariantCulture) : "as asked")}, {settings.ChunkBytes} B per token event, KV capacity {settings.KvCapacityTokens} tokens"));
+            await Console.Out.FlushAsync(stop).ConfigureAwait(false);
+            await WaitAsync(options.Duration, stop).ConfigureAwait(false);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"accepted {server.Accepted} connections ({server.Probes} closed without a request); requests {server.Requests}, completed {server.Completed}, aborted by the client {server.Aborted}, bad {server.BadRequests}; tokens {server.Tokens}; longest queue {server.PeakWaiting}; /metrics answered {server.MetricsServed}, agent {server.AgentServed}"));
         }
     }
 

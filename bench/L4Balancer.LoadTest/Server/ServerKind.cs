@@ -17,6 +17,12 @@ internal enum ServerKind
     /// </summary>
     Stream,
 
+    /// <summary>
+    /// A simulated LLM instance: generation slots, a FIFO queue, prefill and token pacing, vLLM's
+    /// /metrics and an agent port (<see cref="Llm.LlmServer"/>; the <c>llm</c> scenario reads it).
+    /// </summary>
+    Llm,
+
     /// <summary>soak's long stream: after the first bytes, a paced 1 KiB chunk at a time, then FIN (not offered by serve).</summary>
     Paced,
 }
