@@ -140,7 +140,15 @@ internal sealed class ClusterMember : IAsyncDisposable
             {
                 // The sync's time on this TimeProvider, or at once for a drain to send.
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                await Task.WhenAny(wake.Task, Task.Delay(wait, _time, tick.Token)).ConfigureAwait(false);
+                var delay = Task.Delay(wait, _time, tick.Token);
+
+                // The wait was measured before the timer started: if the clock passed the due time in
+                // between (a test's fake clock, or a stall), the timer would wait a whole interval more.
+                if (_time.GetTimestamp() < next)
+                {
+                    await Task.WhenAny(wake.Task, delay).ConfigureAwait(false);
+                }
+
                 await tick.CancelAsync().ConfigureAwait(false);
             }
 

@@ -33,6 +33,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
     private readonly IConfigReloader _reloader;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
+    private bool _handedOver;
     private readonly ILogger _logger;
     private readonly long _startTimestamp;
     private readonly DateTimeOffset _startedAt;
@@ -104,6 +105,30 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
         });
 
         var app = builder.Build();
+
+        // After a hand-over this process still holds connections it accepted a moment before (given a
+        // grace to be answered, see HandOverAsync) and clients' kept-alive ones. Only /healthz is answered
+        // here then; anything else (a drain, a reload, a status that would show this exiting process) is
+        // refused with 503 and the connection closed, so the client's retry reaches the new process.
+        app.Use(async (context, next) =>
+        {
+            if (Volatile.Read(ref _handedOver))
+            {
+                context.Response.Headers.Connection = "close";
+                if (!context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal))
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    context.Response.Headers.RetryAfter = "0";
+                    await context.Response.WriteAsJsonAsync(
+                        new AdminError($"process {Environment.ProcessId} has handed the admin endpoint over to its successor; send the request again"),
+                        AdminJsonContext.Default.AdminError).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
+
         var token = new AdminTokenCheck(CurrentToken);
         AdminEndpoints.Map(app, new AdminEndpoints.Dependencies(_engine, _commands, token, _reloader, _meterProvider, _logger, Status));
         try
@@ -155,6 +180,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
     /// </summary>
     public async Task HandOverAsync()
     {
+        Volatile.Write(ref _handedOver, true);
         if (_listeners?.Current is { } listener)
         {
             await listener.UnbindAsync().ConfigureAwait(false);

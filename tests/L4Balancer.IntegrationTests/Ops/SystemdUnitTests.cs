@@ -153,6 +153,7 @@ public partial class SystemdUnitTests
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = TimeSpan.FromSeconds(60) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "strace-token");
+            http.DefaultRequestHeaders.ConnectionClose = true; // after the upgrade, requests go to the successor (as UpgradeAdmin does)
             Assert.Contains("l4lb_connections_total", await http.GetStringAsync("/metrics"));
             Assert.Contains("\"tenants\"", await http.GetStringAsync("/api/status"));
             Assert.Contains("<html", await http.GetStringAsync("/"));
