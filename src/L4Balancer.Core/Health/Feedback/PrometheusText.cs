@@ -155,6 +155,7 @@ internal static class PrometheusText
             metric = line[..i].ToString();
         }
 
+        var afterName = i;
         SkipBlanks(line, ref i);
         if (i < line.Length && line[i] == '{')
         {
@@ -163,6 +164,9 @@ internal static class PrometheusText
             {
                 return problem;
             }
+
+            afterName = i;
+            SkipBlanks(line, ref i);
         }
 
         if (metric is null)
@@ -170,12 +174,16 @@ internal static class PrometheusText
             return "expected a metric name";
         }
 
-        if (i >= line.Length || line[i] is not (' ' or '\t'))
+        if (i >= line.Length)
         {
-            return i >= line.Length ? "missing value" : $"unexpected '{line[i]}' after the metric name";
+            return "missing value";
         }
 
-        SkipBlanks(line, ref i);
+        if (i == afterName)
+        {
+            return $"unexpected '{line[i]}' after the metric name";
+        }
+
         var valueToken = Token(line, ref i);
         if (valueToken.IsEmpty)
         {
