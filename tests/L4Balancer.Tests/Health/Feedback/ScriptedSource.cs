@@ -34,8 +34,13 @@ internal sealed class ScriptedSource : IFeedbackSource
             return FeedbackPoll.Failed("no script");
         }
 
-        await Task.Delay(Timeout.Infinite, cancellationToken);
-        throw new InvalidOperationException("unreachable");
+        // Ends inside the cancelling call (synchronous continuations), so on fake time a hung poll is
+        // over when Advance returns, as it would be long before the next tick on a real clock.
+        var hung = new TaskCompletionSource<FeedbackPoll>();
+        using (cancellationToken.Register(() => hung.TrySetCanceled(cancellationToken)))
+        {
+            return await hung.Task.ConfigureAwait(false);
+        }
     }
 
     public void Dispose() => Disposed = true;
