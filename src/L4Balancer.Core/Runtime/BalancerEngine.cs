@@ -82,7 +82,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         _descriptorLimit = descriptorLimit;
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections, GetClusterStatus), Rejections, Reloads, Upgrades);
+        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections, GetClusterStatus, timeProvider), Rejections, Reloads, Upgrades);
         _relay = relay ?? new RelayOptions();
         _context = new FlowContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
