@@ -216,6 +216,9 @@ public class AgentFeedbackTests
 
         agentA.Say("30%\n");
         await Deadline.UntilAsync(() => stateA.AgentWeightPercent == 30);
+        await Deadline.UntilAsync(() => balancer.Logs.Entries.Any(e => e.EventId == 4203));
+        polls = agentA.Connections;
+        await Deadline.UntilAsync(() => agentA.Connections >= polls + 3);
         Assert.Single(balancer.Logs.Entries, e => e.EventId == 4203);
     }
 }

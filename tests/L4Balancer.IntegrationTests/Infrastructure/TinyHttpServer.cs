@@ -16,12 +16,13 @@ internal sealed class TinyHttpServer : IAsyncDisposable
 {
     private readonly TestBackend _server;
     private readonly CancellationTokenSource _stop = new();
-    private volatile Func<Stream, CancellationToken, Task> _respond;
+    private volatile Func<string, Stream, CancellationToken, Task> _respond;
 
     /// <param name="certificate">Serve HTTPS with this certificate; null for plain HTTP.</param>
     public TinyHttpServer(X509Certificate2? certificate = null)
     {
-        _respond = Ok("text/plain; version=0.0.4", "up 1\n");
+        var ok = Ok("text/plain; version=0.0.4", "up 1\n");
+        _respond = (_, stream, stop) => ok(stream, stop);
         _server = TestBackend.Start(async socket =>
         {
             Stream stream = new NetworkStream(socket, ownsSocket: false);
@@ -34,8 +35,9 @@ internal sealed class TinyHttpServer : IAsyncDisposable
 
             await using (stream)
             {
-                Requests.Enqueue(await ReadHeadAsync(stream, _stop.Token));
-                await _respond(stream, _stop.Token);
+                var head = await ReadHeadAsync(stream, _stop.Token);
+                Requests.Enqueue(head);
+                await _respond(head, stream, _stop.Token);
             }
         });
     }
@@ -56,7 +58,10 @@ internal sealed class TinyHttpServer : IAsyncDisposable
 
     public int Connections => _server.Total;
 
-    public void Respond(Func<Stream, CancellationToken, Task> respond) => _respond = respond;
+    public void Respond(Func<Stream, CancellationToken, Task> respond) => _respond = (_, stream, stop) => respond(stream, stop);
+
+    /// <summary>Answers by the request's head (its path and query).</summary>
+    public void Respond(Func<string, Stream, CancellationToken, Task> respond) => _respond = respond;
 
     public static Func<Stream, CancellationToken, Task> Ok(string contentType, string body) => Raw(Head(200, contentType, Encoding.UTF8.GetByteCount(body)) + body);
 

@@ -120,8 +120,8 @@ internal sealed class FeedbackCollector : IDisposable
             }
 
             _stale[index] = true;
-            backend.SetAgentLimits(null, null);
             FeedbackLog.ReportStale(_logger, Tenant, backend.Address, Settings.StaleAfter);
+            backend.SetAgentLimits(null, null);
         }
     }
 
