@@ -225,4 +225,23 @@ public class PrometheusFeedbackTests
             await TinyHttpServer.Ok("text/plain", $"vllm:num_requests_waiting {waiting}\nvllm:kv_cache_usage_perc 0.5\n")(stream, stop);
         };
     }
+
+    [PromtoolFact]
+    public async Task The_report_gauges_pass_promtool_check_metrics()
+    {
+        await using var a = TestBackend.Named("a");
+        await using var server = new TinyHttpServer();
+        server.Respond(TinyHttpServer.Ok("text/plain", "vllm:num_requests_waiting 3\nvllm:kv_cache_usage_perc 0.5\n"));
+        var config = TestConfigs.PortRouted([TestConfigs.Backend(a)], t => t with { Feedback = Settings($"http://{server.EndPoint}/metrics", VllmLoad, intervalMs: 200) });
+        await using var admin = await AdminHarness.StartAsync(config);
+        await Deadline.UntilAsync(() => admin.Balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends[0].Report is not null);
+        var text = await admin.GetStringAsync("/metrics");
+        Assert.Contains("l4lb_backend_reported_load{", text, StringComparison.Ordinal);
+        Assert.Contains("l4lb_backend_report_age_seconds{", text, StringComparison.Ordinal);
+
+        var (code, output, errors) = await ExternalTool.RunAsync(PromtoolFactAttribute.Path!, ["check", "metrics"], stdin: text);
+
+        Assert.True(code == 0, $"promtool exit {code}:\n{output}\n{errors}\n--- input ---\n{text}");
+        Assert.Equal("", (output + errors).Trim());
+    }
 }
