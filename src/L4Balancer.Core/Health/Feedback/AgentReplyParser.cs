@@ -1,4 +1,3 @@
-using System.Globalization;
 using L4Balancer.Core.Balancing;
 
 namespace L4Balancer.Core.Health.Feedback;
@@ -203,37 +202,5 @@ internal static class AgentReplyParser
         value = negative ? -magnitude : magnitude;
         rest = text[i..];
         return i > start;
-    }
-
-    /// <summary>How the line reads back in logs and the status (<c>drain 50% maxconn:10</c>).</summary>
-    public static string Describe(AgentReply reply)
-    {
-        var words = new List<string>();
-        if (reply.Admin != AgentState.None)
-        {
-            words.Add(reply.Admin.ToString().ToLowerInvariant());
-        }
-
-        if (reply.Health != AgentState.None)
-        {
-            words.Add(reply.Health.ToString().ToLowerInvariant());
-        }
-
-        if (reply.WeightPercent is { } p)
-        {
-            words.Add(string.Create(CultureInfo.InvariantCulture, $"{p}%"));
-        }
-
-        if (reply.AbsoluteWeight is { } w)
-        {
-            words.Add(string.Create(CultureInfo.InvariantCulture, $"weight:{w}"));
-        }
-
-        if (reply.MaxConnections is { } m)
-        {
-            words.Add(string.Create(CultureInfo.InvariantCulture, $"maxconn:{m}"));
-        }
-
-        return words.Count == 0 ? "(nothing)" : string.Join(' ', words);
     }
 }
