@@ -21,6 +21,12 @@ internal sealed class BackendState
     private const int AgentDrainFlag = 8;
     private const int AgentDownFlag = 16;
 
+    /// <summary>HAProxy's largest server weight (SRV_UWGHT_MAX), the cap of an agent-scaled weight.</summary>
+    private const int MaxAgentWeight = 256;
+
+    /// <summary>HAProxy clamps a relative weight at 25600 % before scaling (its overflow guard).</summary>
+    public const int MaxAgentPercent = 25600;
+
     private BackendConfig _config;
     private IPEndPoint _endPoint;
     private int _flags;
@@ -33,6 +39,8 @@ internal sealed class BackendState
     private long _checks;
     private IPassiveHealth? _passive;
     private BackendReport? _report;
+    private int _agentWeightPercent = -1;
+    private int _agentMaxConnections = -1;
 
     public BackendState(string tenant, BackendConfig config)
     {
@@ -50,7 +58,57 @@ internal sealed class BackendState
     /// <summary>Where to connect: the configured endpoint, with an IPv4-mapped IPv6 address turned into IPv4.</summary>
     public IPEndPoint EndPoint => Volatile.Read(ref _endPoint);
 
+    /// <summary>The configured weight (the status shows it beside <see cref="EffectiveWeight"/>).</summary>
     public int Weight => Config.Weight;
+
+    /// <summary>
+    /// The weight the pickers use: the configured one, scaled by a fresh agent report's percentage the way
+    /// HAProxy scales a server's initial weight (capped at 256, HAProxy's largest weight, or the configured
+    /// weight if that is larger). Rounded to the nearest, and never below 1 unless the agent said 0%:
+    /// HAProxy truncates, so "50%" on its default weight 1 reads as 0, a drain the agent never asked for.
+    /// 0 takes the backend out of rotation, as HAProxy's stats page calls it: DRAIN.
+    /// </summary>
+    public int EffectiveWeight
+    {
+        get
+        {
+            var weight = Weight;
+            var percent = Volatile.Read(ref _agentWeightPercent);
+            if (percent < 0)
+            {
+                return weight;
+            }
+
+            if (percent == 0)
+            {
+                return 0;
+            }
+
+            var scaled = ((long)weight * percent + 50) / 100;
+            return (int)Math.Clamp(scaled, 1, Math.Max(MaxAgentWeight, weight));
+        }
+    }
+
+    /// <summary>
+    /// The connection cap the gate uses: the configured <c>max_connections</c>, lowered by a fresh agent
+    /// <c>maxconn:N</c> (0 on either side = no limit from that side). Unlike HAProxy, which lets the agent
+    /// raise a server's maxconn, the agent only lowers it: the config is the operator's ceiling.
+    /// </summary>
+    public int EffectiveMaxConnections
+    {
+        get
+        {
+            var configured = Config.MaxConnections;
+            var agent = Volatile.Read(ref _agentMaxConnections);
+            return agent <= 0 ? configured : configured == 0 ? agent : Math.Min(configured, agent);
+        }
+    }
+
+    /// <summary>The agent's weight percentage in force (a fresh report said it); null when none applies.</summary>
+    public int? AgentWeightPercent => Volatile.Read(ref _agentWeightPercent) is >= 0 and var p ? p : null;
+
+    /// <summary>The agent's <c>maxconn</c> in force (a fresh report said it); null when none applies.</summary>
+    public int? AgentMaxConnections => Volatile.Read(ref _agentMaxConnections) is >= 0 and var m ? m : null;
 
     public int ActiveConnections => Volatile.Read(ref _active);
 
@@ -93,6 +151,16 @@ internal sealed class BackendState
 
     public void SetReport(BackendReport? report) => Volatile.Write(ref _report, report);
 
+    /// <summary>
+    /// The agent's weight percentage and maxconn to apply (null = none); the feedback collector sets them
+    /// from each fresh report and clears them when the report goes stale.
+    /// </summary>
+    public void SetAgentLimits(int? weightPercent, int? maxConnections)
+    {
+        Volatile.Write(ref _agentWeightPercent, weightPercent is { } p ? Math.Clamp(p, 0, MaxAgentPercent) : -1);
+        Volatile.Write(ref _agentMaxConnections, maxConnections is { } m ? Math.Max(0, m) : -1);
+    }
+
     /// <summary>The agent's drain (drain/maint) on or off; true if that changed anything.</summary>
     public bool SetAgentDraining(bool draining) => ChangeFlag(AgentDrainFlag, draining);
 
@@ -104,8 +172,8 @@ internal sealed class BackendState
     {
         get
         {
-            var max = Config.MaxConnections;
-            return Volatile.Read(ref _flags) == 0 && (max == 0 || Volatile.Read(ref _active) < max);
+            var max = EffectiveMaxConnections;
+            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && (max == 0 || Volatile.Read(ref _active) < max);
         }
     }
 
@@ -213,7 +281,7 @@ internal sealed class BackendState
     /// </summary>
     public bool TryAcquire()
     {
-        var max = Config.MaxConnections;
+        var max = EffectiveMaxConnections;
         while (true)
         {
             var current = Volatile.Read(ref _active);

@@ -30,7 +30,7 @@ internal sealed class LeastConnectionsPolicy : ILoadBalancingPolicy
             }
 
             long active = candidate.ActiveConnections;
-            long weight = candidate.Weight;
+            long weight = Math.Max(1, candidate.EffectiveWeight); // the agent's weight (issue 16); at least 1 should it drop to 0 since IsAvailable
 
             // active/weight < bestActive/bestWeight, without division.
             if (best is null || active * bestWeight < bestActive * weight)

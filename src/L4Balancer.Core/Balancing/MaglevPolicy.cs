@@ -227,10 +227,12 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
             for (var i = 0; i < backends.Count; i++)
             {
                 var backend = backends[i];
-                if (backend.IsUp && !backend.IsDraining && !backend.IsRemoved)
+                if (backend.IsUp && !backend.IsDraining && !backend.IsRemoved && !backend.IsAgentDraining && !backend.IsAgentDown)
                 {
+                    // The agent's weight (issue 16) moves the bound; the table keeps the configured
+                    // weights, as rebuilding it on every report would remap clients.
                     active += backend.ActiveConnections;
-                    weight += backend.Weight;
+                    weight += backend.EffectiveWeight;
                 }
             }
 
@@ -244,6 +246,6 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
         /// </summary>
         public bool Allows(BackendState backend) =>
             factor == 0 ||
-            (Int128)100 * weight * backend.ActiveConnections < (Int128)factor * (active + 1) * backend.Weight;
+            (Int128)100 * weight * backend.ActiveConnections < (Int128)factor * (active + 1) * backend.EffectiveWeight;
     }
 }

@@ -38,7 +38,7 @@ internal sealed class PowerOfTwoChoicesPolicy(Random random) : ILoadBalancingPol
             return a ?? b ?? LeastLoaded(backends, exclude, first);
         }
 
-        return (long)a.ActiveConnections * b.Weight <= (long)b.ActiveConnections * a.Weight ? a : b;
+        return (long)a.ActiveConnections * b.EffectiveWeight <= (long)b.ActiveConnections * a.EffectiveWeight ? a : b;
     }
 
     private static bool Usable(BackendState backend, IReadOnlyCollection<BackendState> exclude) =>
@@ -51,7 +51,7 @@ internal sealed class PowerOfTwoChoicesPolicy(Random random) : ILoadBalancingPol
         {
             var candidate = backends[(start + i) % backends.Count];
             if (Usable(candidate, exclude) &&
-                (best is null || (long)candidate.ActiveConnections * best.Weight < (long)best.ActiveConnections * candidate.Weight))
+                (best is null || (long)candidate.ActiveConnections * best.EffectiveWeight < (long)best.ActiveConnections * candidate.EffectiveWeight))
             {
                 best = candidate;
             }

@@ -30,8 +30,9 @@ internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
                     continue;
                 }
 
-                _current[i] += candidate.Weight;
-                total += candidate.Weight;
+                var weight = Math.Max(1, candidate.EffectiveWeight); // the agent's weight (issue 16)
+                _current[i] += weight;
+                total += weight;
                 if (best is null || _current[i] > _current[bestIndex])
                 {
                     best = candidate;

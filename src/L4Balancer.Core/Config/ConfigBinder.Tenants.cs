@@ -46,7 +46,7 @@ internal sealed partial class ConfigBinder
                 ("maglev", BalanceAlgorithm.Maglev),
                 ("least_load", BalanceAlgorithm.LeastLoad));
             var (hashKey, tableSize, balanceFactor) = ReadMaglev(reader, balance);
-            var backends = BindBackends(reader);
+            var backends = BindBackends(reader, out var agentPortLines);
             if (balance == BalanceAlgorithm.Maglev)
             {
                 CheckMaglevTableSize(reader, tableSize, backends.Count);
@@ -70,6 +70,7 @@ internal sealed partial class ConfigBinder
                 HashBalanceFactor = balanceFactor,
                 Retries = reader.Int("retries", 2, min: 0),
                 Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context) : null,
+                Feedback = BindFeedback(reader, backends, agentPortLines),
                 Backends = backends,
             };
             CheckLeastLoad(reader, tenant);
@@ -228,8 +229,10 @@ internal sealed partial class ConfigBinder
         return health;
     }
 
-    private List<BackendConfig> BindBackends(ConfigTableReader tenant)
+    /// <param name="agentPortLines">The lines of the backends' <c>agent_port</c> keys, for errors once <c>[tenant.feedback]</c> is read.</param>
+    private List<BackendConfig> BindBackends(ConfigTableReader tenant, out List<int> agentPortLines)
     {
+        agentPortLines = [];
         if (tenant.TableArray("backend", "[[tenant.backend]]") is not { } tables)
         {
             return [];
@@ -254,6 +257,12 @@ internal sealed partial class ConfigBinder
 
             var weight = reader.Int("weight", 1, min: 1);
             var maxConnections = reader.Int("max_connections", 0, min: 0);
+            var agentPort = ReadPort(reader, "agent_port");
+            if (reader.Has("agent_port"))
+            {
+                agentPortLines.Add(reader.KeyLine("agent_port"));
+            }
+
             reader.ReportUnknownKeys();
             if (address is not { } text || ResolveBackend(tenant, text) is not { } resolved)
             {
@@ -272,6 +281,7 @@ internal sealed partial class ConfigBinder
                 EndPoint = resolved.EndPoint,
                 Weight = weight,
                 MaxConnections = maxConnections,
+                AgentPort = agentPort,
             });
         }
 

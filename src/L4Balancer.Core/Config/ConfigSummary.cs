@@ -45,12 +45,20 @@ internal static class ConfigSummary
             Line(text, tenant.Health is { } h
                 ? $"  health interval={Duration(h.Interval)} timeout={Duration(h.Timeout)} rise={h.Rise} fall={h.Fall}"
                 : "  health passive only");
+            if (tenant.Feedback is { } f)
+            {
+                var source = f.Source == FeedbackSource.Agent
+                    ? $"agent agent_port={(f.AgentPort == 0 ? "per-backend" : f.AgentPort.ToString(CultureInfo.InvariantCulture))}{(f.AgentSend is null ? "" : " agent_send")}"
+                    : $"prometheus metrics_url={f.MetricsUrl}{(f.Insecure ? " insecure" : "")} load={string.Join('+', f.Load.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Weight}*{t.Metric}{(t.Labels.Count == 0 ? "" : "{" + string.Join(',', t.Labels.Select(l => $"{l.Key}={l.Value}")) + "}")}")))}";
+                Line(text, $"  feedback {source} interval={Duration(f.Interval)} timeout={Duration(f.Timeout)} stale_after={Duration(f.StaleAfter)}");
+            }
 
             foreach (var backend in tenant.Backends)
             {
                 // Show the resolved address only when the config named a host.
                 var resolved = string.Equals(backend.Address, backend.EndPoint.ToString(), StringComparison.Ordinal) ? "" : $" ({backend.EndPoint})";
-                Line(text, $"  backend {backend.Address}{resolved} weight={backend.Weight} max_connections={Limit(backend.MaxConnections)}");
+                var agentPort = backend.AgentPort == 0 ? "" : $" agent_port={backend.AgentPort}";
+                Line(text, $"  backend {backend.Address}{resolved} weight={backend.Weight} max_connections={Limit(backend.MaxConnections)}{agentPort}");
             }
         }
 

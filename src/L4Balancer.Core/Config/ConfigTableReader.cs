@@ -121,6 +121,37 @@ internal sealed class ConfigTableReader
         return value;
     }
 
+    /// <summary>A finite number; an integer is taken as one (<c>weight = 4</c> means 4.0).</summary>
+    public double Double(string key, double defaultValue)
+    {
+        if (Entry(key) is not { } entry)
+        {
+            return defaultValue;
+        }
+
+        double value;
+        switch (entry.Value)
+        {
+            case IntegerValueSyntax integer:
+                value = integer.Value;
+                break;
+            case FloatValueSyntax number:
+                value = number.Value;
+                break;
+            default:
+                Error(entry.Line, $"{key} must be a number, not {entry.Describe()}");
+                return defaultValue;
+        }
+
+        if (!double.IsFinite(value))
+        {
+            Error(entry.Line, string.Create(CultureInfo.InvariantCulture, $"{key} must be a finite number (got {value})"));
+            return defaultValue;
+        }
+
+        return value;
+    }
+
     public TimeSpan Duration(string key, TimeSpan defaultValue, bool allowZero)
     {
         if (Entry(key) is not { } entry)

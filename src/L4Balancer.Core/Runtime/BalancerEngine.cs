@@ -8,6 +8,7 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Flow;
 using L4Balancer.Core.Handover;
 using L4Balancer.Core.Health;
+using L4Balancer.Core.Health.Feedback;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Model;
 using L4Balancer.Core.Routing;
@@ -69,7 +70,8 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
     /// <param name="spares">Descriptors to give up when an accept finds none left (the engine disposes them).</param>
     /// <param name="transport">Overrides <c>[global] transport</c> (tests run the same suite on each transport).</param>
     /// <param name="fleetStore">Connects to the fleet's store for <c>[cluster]</c> (default: Redis).</param>
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null, Func<ClusterConfig, string, Task<IFleetStore>>? fleetStore = null)
+    /// <param name="feedbackSources">Makes a tenant's load feedback source (default: the agent or Prometheus source its table names).</param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null, Func<ClusterConfig, string, Task<IFleetStore>>? fleetStore = null, Func<FeedbackConfig, IFeedbackSource>? feedbackSources = null)
     {
         _loggerFactory = loggerFactory;
         _fleetStore = fleetStore ?? (static async (config, member) => await RedisFleetStore.ConnectAsync(config, member).ConfigureAwait(false));
@@ -80,10 +82,11 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         _descriptorLimit = descriptorLimit;
         _spares = spares;
         Connections = new ConnectionRegistry(timeProvider, idleScanInterval ?? TimeSpan.FromSeconds(1));
-        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections, GetClusterStatus), Rejections, Reloads, Upgrades);
+        Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections, GetClusterStatus, timeProvider), Rejections, Reloads, Upgrades);
         _relay = relay ?? new RelayOptions();
         _context = new FlowContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
         Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
+        Feedback = new FeedbackMonitor(loggerFactory.CreateLogger("L4Balancer.Feedback"), timeProvider, feedbackSources);
     }
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("the engine has not started");
@@ -131,6 +134,9 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
     }
 
     public HealthMonitor Health { get; }
+
+    /// <summary>Load reports from the backends (<c>[tenant.feedback]</c>, issue 16).</summary>
+    public FeedbackMonitor Feedback { get; }
 
     /// <summary>The "L4Balancer" meter and its instruments (SPEC "Metrics"), reading this engine's counters.</summary>
     public BalancerMetrics Metrics { get; }
@@ -221,6 +227,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
             StartListeners(bound);
             _accepting = true;
             Health.Apply(snapshot.Tenants.Values);
+            Feedback.Apply(snapshot.Tenants.Values);
         }
         finally
         {
@@ -336,6 +343,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
             StartListeners(bound);
             Health.Apply(snapshot.Tenants.Values);
+            Feedback.Apply(snapshot.Tenants.Values);
 
             RuntimeLog.Reloaded(_logger, generation, Names(bound), Names(removed), Names(kept));
             return ReloadResult.Applied(generation);
@@ -788,6 +796,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         _descriptorTimer?.Dispose();
         _spares?.Dispose();
         Health.Dispose();
+        Feedback.Dispose();
         await CloseListenersAsync().ConfigureAwait(false);
         Connections.AbortAll(CloseReason.Drained);
         await LeaveFleetAsync().ConfigureAwait(false);

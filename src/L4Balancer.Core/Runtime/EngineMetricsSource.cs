@@ -1,3 +1,5 @@
+using L4Balancer.Core.Balancing;
+using L4Balancer.Core.Config;
 using L4Balancer.Core.Flow;
 using L4Balancer.Core.Routing;
 using L4Balancer.Core.Telemetry;
@@ -5,14 +7,27 @@ using L4Balancer.Core.Telemetry;
 namespace L4Balancer.Core.Runtime;
 
 /// <summary>The engine's state as <see cref="BalancerMetrics"/> reads it: counters from the store, backends from the serving snapshot, bytes from open sessions.</summary>
-internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, Func<Cluster.ClusterStatus?> cluster) : IMetricsSource
+internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateStore state, ConnectionRegistry connections, Func<Cluster.ClusterStatus?> cluster, TimeProvider time) : IMetricsSource
 {
     public IEnumerable<KeyValuePair<string, TenantCounters>> TenantCounters => state.AllTenantCounters;
 
     public IEnumerable<BackendSample> Backends() =>
         current() is { } snapshot
-            ? snapshot.Tenants.Values.SelectMany(t => t.Backends).Select(b => new BackendSample(b.Tenant, b.Address, b.IsUp, b.ActiveConnections, b.ConnectFailures))
+            ? snapshot.Tenants.Values.SelectMany(t => t.Backends.Select(b => Sample(b, t.Config.Feedback)))
             : [];
+
+    private BackendSample Sample(BackendState backend, FeedbackConfig? feedback)
+    {
+        double? load = null, age = null;
+        if (feedback is not null && backend.Report is { } report)
+        {
+            var elapsed = time.GetElapsedTime(report.ReceivedAt);
+            age = elapsed.TotalSeconds;
+            load = elapsed <= feedback.StaleAfter ? report.Load : null;
+        }
+
+        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown, backend.ActiveConnections, backend.ConnectFailures, load, age);
+    }
 
     public IEnumerable<TenantBytes> LiveBytes()
     {

@@ -50,6 +50,9 @@ internal interface IBalancerState
     /// <summary>The fleet membership (<c>[cluster]</c>); null when this instance is on its own.</summary>
     Cluster.ClusterStatus? GetClusterStatus();
 
+    /// <summary>The engine's clock (report ages are read on it).</summary>
+    TimeProvider TimeProvider { get; }
+
     /// <summary>The meter every metric of this engine is an instrument of.</summary>
     Meter Meter { get; }
 }

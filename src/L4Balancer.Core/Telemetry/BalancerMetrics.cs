@@ -49,11 +49,15 @@ internal sealed class BalancerMetrics : IDisposable
         Meter.CreateObservableCounter(MetricNames.Bytes, ObserveBytes,
             description: "Bytes relayed, by tenant and direction; includes what open connections have moved so far.");
         Meter.CreateObservableGauge(MetricNames.BackendUp, ObserveBackendUp,
-            description: "1 if the backend is up (healthy), 0 if down.");
+            description: "1 if the backend is up (healthy), 0 if down by its checks or its agent.");
         Meter.CreateObservableGauge(MetricNames.BackendConnectionsActive, ObserveBackendActive,
             description: "Connections open to the backend.");
         Meter.CreateObservableCounter(MetricNames.BackendConnectFailures, ObserveBackendFailures,
             description: "Failed connects to the backend (refused, unreachable, connect_timeout).");
+        Meter.CreateObservableGauge(MetricNames.BackendReportedLoad, ObserveBackendReportedLoad,
+            description: "The load the backend reports ([tenant.feedback] source = \"prometheus\"), only while its report is fresh.");
+        Meter.CreateObservableGauge(MetricNames.BackendReportAgeSeconds, ObserveBackendReportAge, unit: "s",
+            description: "Seconds since the backend's last load report ([tenant.feedback]).");
         Meter.CreateObservableCounter(MetricNames.ConfigReloads, ObserveReloads,
             description: "Config reloads by result.");
         Meter.CreateObservableCounter(MetricNames.Upgrades, ObserveUpgrades,
@@ -170,6 +174,12 @@ internal sealed class BalancerMetrics : IDisposable
 
     private IEnumerable<Measurement<int>> ObserveBackendActive() =>
         _source.Backends().Select(b => new Measurement<int>(b.ActiveConnections, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<double>> ObserveBackendReportedLoad() =>
+        _source.Backends().Where(b => b.ReportedLoad is not null).Select(b => new Measurement<double>(b.ReportedLoad!.Value, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<double>> ObserveBackendReportAge() =>
+        _source.Backends().Where(b => b.ReportAgeSeconds is not null).Select(b => new Measurement<double>(b.ReportAgeSeconds!.Value, Tenant(b.Tenant), Backend(b.Address)));
 
     private IEnumerable<Measurement<long>> ObserveBackendFailures() =>
         _source.Backends().Select(b => new Measurement<long>(b.ConnectFailures, Tenant(b.Tenant), Backend(b.Address)));

@@ -103,7 +103,8 @@ internal static class AdminEndpoints
 
         var backend = result.Backend!;
         AdminLog.BackendDrainChanged(deps.Logger, tenant, backend.Address, draining ? "drained" : "undrained", Remote(context));
-        return Results.Json(StatusReport.Backend(backend), AdminJsonContext.Default.BackendStatus);
+        var feedback = deps.State.CurrentOrNull?.Tenants.GetValueOrDefault(tenant)?.Config.Feedback;
+        return Results.Json(StatusReport.Backend(backend, feedback, deps.State.TimeProvider), AdminJsonContext.Default.BackendStatus);
     }
 
     private static IResult NotFound(string message) =>

@@ -1,5 +1,14 @@
 namespace L4Balancer.Admin;
 
+/// <param name="Up">False when the checks or the backend's agent (issue 16) say down; <paramref name="DownBy"/> says which.</param>
+/// <param name="Draining">True when the operator or the agent drains it; <paramref name="DrainedBy"/> says which.</param>
+/// <param name="Weight">The configured weight; <paramref name="EffectiveWeight"/> is what the pickers use (an agent's weight% applied).</param>
+/// <param name="MaxConnections">The configured cap (0 = none); <paramref name="EffectiveMaxConnections"/> has the agent's maxconn applied.</param>
+/// <param name="ReportedLoad">The last reported load (Prometheus source), fresh or not: <paramref name="ReportAgeSeconds"/> tells.</param>
+/// <param name="ReportAgeSeconds">Seconds since the last report arrived; null before the first.</param>
+/// <param name="ReportStale">True when the last report is older than <c>stale_after</c>.</param>
+/// <param name="ReportReason">The agent's <c>#reason</c>, or why the last poll failed.</param>
+/// <param name="AgentState">The agent's last state word (ready, drain, maint, up, down, fail, stopped).</param>
 internal sealed record BackendStatus(
     string Tenant,
     string Address,
@@ -9,4 +18,15 @@ internal sealed record BackendStatus(
     long Total,
     long ConnectFailures,
     int Weight,
-    int MaxConnections);
+    int MaxConnections,
+    int EffectiveWeight,
+    int EffectiveMaxConnections,
+    string[] DrainedBy,
+    string[] DownBy,
+    double? ReportedLoad,
+    double? ReportAgeSeconds,
+    bool? ReportStale,
+    string? ReportReason,
+    string? AgentState,
+    int? AgentWeightPercent,
+    int? AgentMaxconn);

@@ -39,8 +39,7 @@ internal static class StatusReport
 
         var backends = snapshot.Tenants.Values
             .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .SelectMany(t => t.Backends)
-            .Select(Backend)
+            .SelectMany(t => t.Backends.Select(b => Backend(b, t.Config.Feedback, engine.TimeProvider)))
             .ToArray();
 
         var rejectionSeries = engine.Rejections()
@@ -107,8 +106,38 @@ internal static class StatusReport
         _ => "local",
     };
 
-    public static BackendStatus Backend(BackendState b) =>
-        new(b.Tenant, b.Address, b.IsUp, b.IsDraining, b.ActiveConnections, b.TotalConnections, b.ConnectFailures, b.Weight, b.Config.MaxConnections);
+    /// <param name="feedback">The backend's tenant's <c>[tenant.feedback]</c>, for the report's staleness.</param>
+    public static BackendStatus Backend(BackendState b, FeedbackConfig? feedback, TimeProvider time)
+    {
+        var report = b.Report;
+        var age = report is null ? (TimeSpan?)null : time.GetElapsedTime(report.ReceivedAt);
+
+        // An agent's 0% is HAProxy's DRAIN too ("it has the same effect on the server").
+        var agentDrains = b.IsAgentDraining || b.AgentWeightPercent == 0;
+        string[] drainedBy = (b.IsDraining, agentDrains) switch
+        {
+            (true, true) => ["operator", "agent"],
+            (true, false) => ["operator"],
+            (false, true) => ["agent"],
+            _ => [],
+        };
+        string[] downBy = (!b.IsUp, b.IsAgentDown) switch
+        {
+            (true, true) => ["checks", "agent"],
+            (true, false) => ["checks"],
+            (false, true) => ["agent"],
+            _ => [],
+        };
+        return new(b.Tenant, b.Address, downBy.Length == 0, drainedBy.Length != 0, b.ActiveConnections, b.TotalConnections, b.ConnectFailures,
+            b.Weight, b.Config.MaxConnections, b.EffectiveWeight, b.EffectiveMaxConnections, drainedBy, downBy,
+            report?.Load,
+            age is { } a ? Math.Round(a.TotalSeconds, 3) : null,
+            age is { } stale && feedback is not null ? stale > feedback.StaleAfter : null,
+            report?.Reason,
+            report is { State: not AgentState.None } r ? r.State.ToString().ToLowerInvariant() : null,
+            b.AgentWeightPercent,
+            b.AgentMaxConnections);
+    }
 
     private static string BalanceName(BalanceAlgorithm balance) => balance switch
     {

@@ -21,6 +21,9 @@ public class BalancerExampleTests
         Assert.Equal(["10.0.0.0/24"], config.Listeners[2].TrustedProxies.Select(p => p.ToString()));
         Assert.NotNull(config.Admin);
         Assert.NotNull(config.FindTenant("acme")!.Health);
+        Assert.Equal(FeedbackSource.Agent, config.FindTenant("acme")!.Feedback!.Source);
+        Assert.Equal(5556, config.FindTenant("acme")!.Backends[1].AgentPort);
+        Assert.Equal(2, config.FindTenant("beta")!.Feedback!.Load.Count);
         Assert.Equal(511, config.Global.Backlog);
     }
 
@@ -34,6 +37,7 @@ public class BalancerExampleTests
             "drain_timeout", "backlog", "access_log", "transport", "threads", "deny", "listen", "token", "name", "bind", "route", "tenant", "accept_proxy", "trusted_proxies", "sni", "allow",
             "connection_rate", "connection_burst", "bandwidth", "proxy_protocol", "balance", "retries", "interval",
             "timeout", "rise", "fall", "address", "weight", "hash_key", "hash_table_size", "hash_balance_factor",
+            "source", "stale_after", "agent_port", "agent_send", "metrics_url", "insecure", "metric", "labels",
         ];
 
         Assert.All(keys, key => Assert.Matches($@"(?m)^{key} = ", example));
