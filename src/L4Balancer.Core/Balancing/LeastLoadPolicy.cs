@@ -131,5 +131,6 @@ internal sealed class LeastLoadPolicy : ILoadBalancingPolicy
     /// The one place the weight is read: when an agent's weight percentage lands (an effective weight on
     /// <see cref="BackendState"/>), it is this line that changes.
     /// </summary>
-    private static long WeightOf(BackendState backend) => backend.Weight;
+    // The agent's weight percent where it reported one (fresh), as every policy does; an agent's 0 % leaves the backend unavailable before this is asked.
+    private static long WeightOf(BackendState backend) => Math.Max(1, backend.EffectiveWeight);
 }

@@ -116,9 +116,10 @@ internal sealed partial class ConfigBinder
     }
 
     /// <summary>
-    /// <c>least_load</c> without a load figure would silently be <c>least_connections</c>, which is most
-    /// likely a forgotten <c>[tenant.feedback]</c> table (or an agent, whose line carries weights and states
-    /// but no load), so it is an error at the <c>balance</c> line rather than HAProxy-style leniency. A
+    /// <c>least_load</c> without reports would silently be <c>least_connections</c>, which is most likely a
+    /// forgotten <c>[tenant.feedback]</c> table, so it is an error at the <c>balance</c> line rather than
+    /// HAProxy-style leniency. With an agent (whose line carries weights and states, no load figure) it is
+    /// least connections over the weights the agent reports, as HAProxy's leastconn with agent-check. A
     /// <c>feedback</c> table that failed to bind has its own errors; this adds none then.
     /// </summary>
     private static void CheckLeastLoad(ConfigTableReader reader, TenantConfig tenant)
@@ -132,11 +133,6 @@ internal sealed partial class ConfigBinder
         {
             reader.Error(reader.KeyLine("balance"),
                 "balance = \"least_load\" needs a [tenant.feedback] table: without load reports it is least_connections");
-        }
-        else if (tenant.Feedback is { Source: FeedbackSource.Agent })
-        {
-            reader.Error(reader.KeyLine("balance"),
-                "balance = \"least_load\" needs [tenant.feedback] source = \"prometheus\": an agent reports no load figure, so it would be least_connections");
         }
     }
 
