@@ -436,7 +436,15 @@ internal sealed class ClusterMember : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is { } loop)
         {
-            await loop.ConfigureAwait(false);
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // A sync or a drain in flight when the stop came: nothing was half-applied (each applies
+                // only on its answer), and leaving below gives the leases back.
+            }
         }
 
         await _expiry.DisposeAsync().ConfigureAwait(false);

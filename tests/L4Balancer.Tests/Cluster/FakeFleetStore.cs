@@ -11,6 +11,9 @@ internal sealed class FakeFleetStore : IFleetStore
 
     public bool Down { get; set; }
 
+    /// <summary>Syncs never answer (a Redis that hangs).</summary>
+    public bool Hang { get; set; }
+
     public int Syncs { get; private set; }
 
     public int Leaves { get; private set; }
@@ -31,6 +34,11 @@ internal sealed class FakeFleetStore : IFleetStore
             if (Down)
             {
                 return Task.FromException<SyncReply>(new InvalidOperationException("No connection is active/available"));
+            }
+
+            if (Hang)
+            {
+                return new TaskCompletionSource<SyncReply>().Task;
             }
 
             Syncs++;
