@@ -44,6 +44,7 @@ TOKENS_MU=${TOKENS_MU:-4.6}        # ln(output tokens): median e^4.6 ≈ 100
 TOKENS_SIGMA=${TOKENS_SIGMA:-0.8}
 LOAD_PERCENT=${LOAD_PERCENT:-80}
 SEED=${SEED:-1}
+PROM_LOAD=${PROM_LOAD:-'[{ metric = "vllm:num_requests_waiting", weight = 1.0 }, { metric = "vllm:kv_cache_usage_perc", weight = 4.0 }]'}  # l4b-prom's load terms
 FEEDBACK_INTERVAL=${FEEDBACK_INTERVAL:-1s}   # L4Balancer's [tenant.feedback] interval and HAProxy's agent-inter
 ALL_TARGETS="l4b-lc l4b-agent l4b-prom haproxy haproxy-agent"
 TARGETS=${TARGETS:-$ALL_TARGETS}
@@ -202,7 +203,7 @@ EOF
     agent) printf '\n[tenant.feedback]\nsource = "agent"\ninterval = "%s"\nagent_port = %s\n' "$FEEDBACK_INTERVAL" "$P_AGENT" ;;
     prometheus)
       printf '\n[tenant.feedback]\nsource = "prometheus"\ninterval = "%s"\nmetrics_url = "http://{host}:%s/metrics"\n' "$FEEDBACK_INTERVAL" "$P_METRICS"
-      printf 'load = [{ metric = "vllm:num_requests_waiting", weight = 1.0 }, { metric = "vllm:kv_cache_usage_perc", weight = 4.0 }]\n' ;;
+      printf 'load = %s\n' "$PROM_LOAD" ;;
   esac
   local h
   for h in "${HOSTS[@]}"; do printf '\n[[tenant.backend]]\naddress = "%s:%s"\n' "$h" "$P_API"; done
