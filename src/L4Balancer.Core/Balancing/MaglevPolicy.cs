@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Net;
 using L4Balancer.Core.Config;
 
@@ -82,7 +83,7 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
                 bytes[i] = (byte)char.ToLowerInvariant(name[i]);
             }
 
-            return XxHash64.Hash(bytes);
+            return XxHash64.HashToUInt64(bytes);
         }
 
         return HashAddress(context.ClientAddress);
@@ -96,13 +97,13 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
     {
         if (address is null)
         {
-            return XxHash64.Hash([]);
+            return XxHash64.HashToUInt64([]);
         }
 
         Span<byte> bytes = stackalloc byte[16];
         if (!address.TryWriteBytes(bytes, out var written))
         {
-            return XxHash64.Hash([]);
+            return XxHash64.HashToUInt64([]);
         }
 
         var key = bytes[..written];
@@ -111,7 +112,7 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
             key = key[12..];
         }
 
-        return XxHash64.Hash(key);
+        return XxHash64.HashToUInt64(key);
     }
 
     private static BackendState? Walk(MaglevTable table, IReadOnlyList<BackendState> backends, IReadOnlyCollection<BackendState> exclude, ulong hash, Load load)

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Text;
 using L4Balancer.Core.Config;
 
@@ -60,8 +61,8 @@ internal sealed class MaglevTable
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(weights[i], nameof(weights));
             var name = Encoding.UTF8.GetBytes(names[i]);
-            position[i] = (long)(XxHash64.Hash(name, 0) % (ulong)size);
-            skip[i] = (long)(XxHash64.Hash(name, 1) % (ulong)(size - 1)) + 1;
+            position[i] = (long)(XxHash64.HashToUInt64(name, 0) % (ulong)size);
+            skip[i] = (long)(XxHash64.HashToUInt64(name, 1) % (ulong)(size - 1)) + 1;
             maxWeight = Math.Max(maxWeight, weights[i]);
         }
 
