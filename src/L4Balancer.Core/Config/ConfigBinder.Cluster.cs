@@ -72,10 +72,10 @@ internal sealed partial class ConfigBinder
     private static string DefaultInstanceName()
     {
         var host = Environment.MachineName;
-        var name = new string([.. host.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')]);
+        var name = new string([.. host.Where(IsNameChar)]);
         return name.Length is > 0 and <= 64 ? name : "l4balancer";
     }
 
     private static bool IsInstanceName(string name) =>
-        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+        name.Length is > 0 and <= 64 && name.All(IsNameChar);
 }

@@ -78,13 +78,16 @@ internal sealed partial class ConfigBinder
         }
 
         reader.Context = $"{kind} \"{name.Value}\"";
-        if (!name.Value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        if (!name.Value.All(IsNameChar))
         {
             reader.Error(name.Line, "name may contain only letters, digits, \".\", \"_\" and \"-\"");
         }
 
         return name.Value;
     }
+
+    /// <summary>The characters of every name the config gives (listeners, tenants, a cluster instance).</summary>
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 
     private List<(IpPrefix Prefix, int Line)> ReadPrefixes(ConfigTableReader reader, string key, string context)
     {

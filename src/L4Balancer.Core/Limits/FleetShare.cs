@@ -66,6 +66,17 @@ internal sealed class FleetShare
         };
     }
 
+    /// <summary>
+    /// What this instance admits now for a tenant's configured limits, for the status and the metrics:
+    /// connections and new connections per second, null where the limit is not set or not enforced.
+    /// </summary>
+    public (int? Connections, double? Rate) InForce(int maxConnections, int connectionRate)
+    {
+        var cap = maxConnections > 0 ? ConnectionLimit(maxConnections) : -1;
+        var rate = connectionRate > 0 ? RateLimit(connectionRate) : -1;
+        return (cap >= 0 ? cap : null, rate >= 0 ? rate : null);
+    }
+
     public void NoteRefused()
     {
         if (Volatile.Read(ref _state).Mode != FleetShareMode.Local)

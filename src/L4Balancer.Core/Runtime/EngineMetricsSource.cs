@@ -53,9 +53,8 @@ internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateS
             var config = tenant.Config;
             if (config.MaxConnections > 0 || config.ConnectionRate > 0)
             {
-                var cap = config.MaxConnections > 0 ? tenant.Limits.Fleet.ConnectionLimit(config.MaxConnections) : -1;
-                var rate = config.ConnectionRate > 0 ? tenant.Limits.Fleet.RateLimit(config.ConnectionRate) : -1;
-                shares.Add((tenant.Name, cap >= 0 ? cap : null, rate >= 0 ? rate : null));
+                var (cap, rate) = tenant.Limits.Fleet.InForce(config.MaxConnections, config.ConnectionRate);
+                shares.Add((tenant.Name, cap, rate));
             }
         }
 

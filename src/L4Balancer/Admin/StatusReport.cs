@@ -85,16 +85,15 @@ internal static class StatusReport
                 .Select(t =>
                 {
                     var share = t.Limits.Fleet;
-                    var cap = t.Config.MaxConnections > 0 ? share.ConnectionLimit(t.Config.MaxConnections) : -1;
-                    var rate = t.Config.ConnectionRate > 0 ? share.RateLimit(t.Config.ConnectionRate) : -1;
+                    var (cap, rate) = share.InForce(t.Config.MaxConnections, t.Config.ConnectionRate);
                     return new FleetTenantStatus(
                         t.Name,
                         ModeName(share.Mode),
                         t.Limits.Connections.Count,
                         t.Config.MaxConnections > 0 ? t.Config.MaxConnections : null,
-                        cap >= 0 ? cap : null,
+                        cap,
                         t.Config.ConnectionRate > 0 ? t.Config.ConnectionRate : null,
-                        rate >= 0 ? Math.Round(rate, 3) : null);
+                        rate is { } r ? Math.Round(r, 3) : null);
                 })]);
 
     private static string ModeName(FleetShareMode mode) => mode switch

@@ -113,4 +113,17 @@ public class FleetShareTests
         open.Fleet.SetFallback(FleetShareMode.Open, instances: 2);
         Assert.Equal(50, Admitted(config, open, 50));
     }
+
+    [Fact]
+    public void The_limits_in_force_say_null_where_a_limit_is_unset_or_not_enforced()
+    {
+        var share = new FleetShare();
+        Assert.Equal((30, (double?)null), share.InForce(maxConnections: 30, connectionRate: 0));
+        share.SetLease(cap: 12, rate: 4.5, instances: 3);
+        Assert.Equal((12, 4.5), share.InForce(30, 20));
+        share.SetFallback(FleetShareMode.Open, instances: 3);
+        Assert.Equal(((int?)null, (double?)null), share.InForce(30, 20));
+        share.SetFallback(FleetShareMode.Closed, instances: 3);
+        Assert.Equal((0, 0.0), share.InForce(30, 20));
+    }
 }
