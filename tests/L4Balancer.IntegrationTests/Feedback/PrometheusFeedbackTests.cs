@@ -5,34 +5,14 @@ using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Health.Feedback;
 using L4Balancer.IntegrationTests.Infrastructure;
+using L4Balancer.TestSupport.Metrics;
 
 namespace L4Balancer.IntegrationTests.Feedback;
 
 /// <summary>The Prometheus source against expositions served on loopback (issue 16).</summary>
 public class PrometheusFeedbackTests
 {
-    /// <summary>vLLM's /metrics (abridged, as vLLM 0.8 writes it): two models, gauges, a counter and a histogram.</summary>
-    private const string Vllm = """
-        # HELP vllm:num_requests_running Number of requests currently running on GPU.
-        # TYPE vllm:num_requests_running gauge
-        vllm:num_requests_running{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} 12.0
-        vllm:num_requests_running{engine="0",model_name="Qwen/Qwen2.5-7B"} 3.0
-        # HELP vllm:num_requests_waiting Number of requests waiting to be processed.
-        # TYPE vllm:num_requests_waiting gauge
-        vllm:num_requests_waiting{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} 7.0
-        vllm:num_requests_waiting{engine="0",model_name="Qwen/Qwen2.5-7B"} 2.0
-        # HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
-        # TYPE vllm:kv_cache_usage_perc gauge
-        vllm:kv_cache_usage_perc{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} 0.8125
-        vllm:kv_cache_usage_perc{engine="0",model_name="Qwen/Qwen2.5-7B"} 0.25
-        # HELP vllm:time_to_first_token_seconds Histogram of time to first token in seconds.
-        # TYPE vllm:time_to_first_token_seconds histogram
-        vllm:time_to_first_token_seconds_bucket{engine="0",le="0.001",model_name="Qwen/Qwen2.5-7B"} 0.0
-        vllm:time_to_first_token_seconds_bucket{engine="0",le="+Inf",model_name="Qwen/Qwen2.5-7B"} 4242.0
-        vllm:time_to_first_token_seconds_count{engine="0",model_name="Qwen/Qwen2.5-7B"} 4242.0
-        vllm:time_to_first_token_seconds_sum{engine="0",model_name="Qwen/Qwen2.5-7B"} 1503.25
-
-        """;
+    private const string Vllm = VllmExposition.Text;
 
     private static readonly LoadTerm[] VllmLoad =
     [
