@@ -42,7 +42,6 @@ internal sealed class ClusterMember : IAsyncDisposable
     private Task? _loop;
     private bool? _redisUp;
     private bool _subscribed;
-    private long _grantGeneration;
     private bool _expired = true;
     private string[] _members = [];
     private long _lastSyncAt;
@@ -60,8 +59,6 @@ internal sealed class ClusterMember : IAsyncDisposable
     }
 
     public string MemberId { get; }
-
-    public ClusterConfig Config => _config;
 
     public bool RedisUp => Volatile.Read(ref _members).Length > 0 && _redisUp == true;
 
@@ -271,7 +268,6 @@ internal sealed class ClusterMember : IAsyncDisposable
     {
         lock (_gate)
         {
-            _grantGeneration++;
             _expired = false;
             var live = Math.Max(1, reply.LiveMembers.Count);
             for (var i = 0; i < demands.Length; i++)

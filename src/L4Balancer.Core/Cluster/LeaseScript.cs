@@ -23,7 +23,7 @@ namespace L4Balancer.Core.Cluster;
 /// <para>A member whose entry expired (or a new one) rejoins with <c>min(cap, free)</c>: what it admitted
 /// meanwhile under its fallback policy is not taken into account here (that is the documented overshoot).</para>
 /// ARGV: member id, ttl (ms), then per tenant (KEYS[3..]) seven numbers: limit, used, want, cap, rate,
-/// rate demand, rate cap. Returns: live member count, the live member ids, the drained backends, then per
+/// rate demand, rate cap. Returns: the live member ids, the drained backends, then per
 /// tenant: lease, target, rate lease and rate target (the last two as strings: Lua numbers returned to
 /// Redis are truncated to integers).
 /// </remarks>
@@ -43,7 +43,7 @@ internal static class LeaseScript
         local live = redis.call('ZRANGE', KEYS[1], 0, -1)
         local isLive = {}
         for _, m in ipairs(live) do isLive[m] = true end
-        local result = { #live, live, redis.call('SMEMBERS', KEYS[2]) }
+        local result = { live, redis.call('SMEMBERS', KEYS[2]) }
 
         -- Largest-remainder split of total in proportion to weight[m], members in id order, so every
         -- member computes the same split; returns the share of member `me`.

@@ -75,12 +75,12 @@ internal sealed class RedisFleetStore : IFleetStore
         }
 
         var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(LeaseScript.Sync, keys, args).ConfigureAwait(false))!;
-        var live = ((RedisResult[])result[1]!).Select(r => (string)r!).ToArray();
-        var drains = ((RedisResult[])result[2]!).Select(r => (string)r!).ToArray();
+        var live = ((RedisResult[])result[0]!).Select(r => (string)r!).ToArray();
+        var drains = ((RedisResult[])result[1]!).Select(r => (string)r!).ToArray();
         var grants = new TenantGrant[tenants.Count];
         for (var i = 0; i < grants.Length; i++)
         {
-            var g = 3 + (i * 4);
+            var g = 2 + (i * 4);
             grants[i] = new TenantGrant(
                 (int)result[g],
                 (int)result[g + 1],
