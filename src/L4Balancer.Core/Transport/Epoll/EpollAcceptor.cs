@@ -10,7 +10,7 @@ namespace L4Balancer.Core.Transport.Epoll;
 /// events, so established connections are served before and between bursts of new ones. Out of descriptors, accepting pauses for
 /// <see cref="AcceptFailures.Pause"/> instead of spinning on a socket that stays readable.
 /// </summary>
-internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, Func<EpollLoop, EpollLoop> pickLoop, Action<IClientConnection> onAccepted, Action<int> onFailed) : IEpollHandler
+internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int listenFd, AcceptPause pause, Func<EpollLoop, EpollLoop> pickLoop, Action<IClientConnection> onAccepted, Action<int> onFailed) : IEpollHandler
 {
     public const int AcceptBudget = 64;
     private const EpollEvents Interest = EpollEvents.In | EpollEvents.Exclusive;
@@ -60,6 +60,12 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
         var address = stackalloc byte[SocketAddress.MaxSize];
         for (var i = 0; i < AcceptBudget && !_stopped; i++)
         {
+            if (pause.IsPaused)
+            {
+                Pause(); // another loop ran out of descriptors: the spares it freed are the runtime's
+                return;
+            }
+
             var length = SocketAddress.MaxSize;
             var fd = LinuxNative.Accept4(listenFd, address, &length, LinuxNative.SockNonblock | LinuxNative.SockCloexec);
             if (fd < 0)
@@ -75,8 +81,9 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
                     continue; // the client gave up before we accepted
                 }
 
-                // The listener's failure report releases the spare descriptors on EMFILE/ENFILE and logs
-                // once per interval, as its own accept loop does.
+                // Every loop stops accepting first; then the listener's failure report releases the spare
+                // descriptors on EMFILE/ENFILE and logs once per interval, as its own accept loop does.
+                pause.PauseFor(AcceptFailures.Pause);
                 onFailed(errno);
                 Pause();
                 return;

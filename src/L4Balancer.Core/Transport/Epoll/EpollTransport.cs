@@ -91,6 +91,7 @@ internal sealed class EpollTransport : IDisposable
         listener.Socket.Blocking = false;
         var fd = (int)listener.Socket.Handle;
         var acceptors = new EpollAcceptor[_loops.Length];
+        var pause = new AcceptPause(_loops[0].Time);
         for (var i = 0; i < _loops.Length; i++)
         {
             var loop = _loops[i];
@@ -98,6 +99,7 @@ internal sealed class EpollTransport : IDisposable
                 loop,
                 _pipes,
                 fd,
+                pause,
                 PickLoop,
                 connection =>
                 {
