@@ -81,10 +81,12 @@ internal sealed unsafe class EpollAcceptor(EpollLoop loop, PipePool pipes, int l
                     continue; // the client gave up before we accepted
                 }
 
-                // Every loop stops accepting first; then the listener's failure report releases the spare
-                // descriptors on EMFILE/ENFILE and logs once per interval, as its own accept loop does.
-                pause.PauseFor(AcceptFailures.Pause);
+                // The listener's failure report releases the spare descriptors on EMFILE/ENFILE and logs
+                // once per interval, as its own accept loop does. It goes first: code run for the first
+                // time here at zero free descriptors has aborted the runtime before (see
+                // Listener.ReportAcceptFailure); then every other loop stops accepting on this listener.
                 onFailed(errno);
+                pause.PauseFor(AcceptFailures.Pause);
                 Pause();
                 return;
             }
