@@ -1,3 +1,4 @@
+using System.Text;
 using L4Balancer.Hosting;
 
 namespace L4Balancer;
@@ -5,14 +6,28 @@ namespace L4Balancer;
 /// <summary>The parsed command line (SPEC "Command line").</summary>
 internal sealed record CommandLine(string Command, string? ConfigPath, LogFormat LogFormat, string? Error)
 {
-    public const string Usage = """
-        usage:
-          l4balancer run --config FILE [--log-format console|json]   run until SIGTERM/SIGINT
-          l4balancer --config FILE [--log-format console|json]       same as run
-          l4balancer check --config FILE                             validate and summarise a config
-          l4balancer demo [--log-format console|json]                two demo backends behind a balancer on 127.0.0.1
-          l4balancer --version                                       print the version
-        """;
+    /// <summary>
+    /// Every command <see cref="Parse"/> accepts. <c>--help</c> is printed from this list and the parser
+    /// looks words up in it, so the two cannot drift apart (a test parses each entry and reads the help).
+    /// </summary>
+    public static IReadOnlyList<CommandLineCommand> Commands { get; } =
+    [
+        new("run", "--config FILE [--log-format console|json]", "run in the foreground until SIGTERM/SIGINT (the default when --config is given)"),
+        new("check", "--config FILE", "validate a config file and print a summary; exit 0 valid, 2 invalid"),
+        new("demo", "[--log-format console|json]", "two demo backends behind a balancer on 127.0.0.1, until Ctrl-C"),
+        new("help", "", "print this help"),
+    ];
+
+    /// <summary>Every option <see cref="Parse"/> accepts (see <see cref="Commands"/>).</summary>
+    public static IReadOnlyList<CommandLineOption> Options { get; } =
+    [
+        new("--config", "-c", "FILE", "the config file (TOML) for run and check"),
+        new("--log-format", null, "console|json", "console lines (default), or one JSON object per line"),
+        new("--version", "-V", null, "print the version, the commit it was built from and the .NET runtime"),
+        new("--help", "-h", null, "print this help"),
+    ];
+
+    public static string Usage { get; } = FormatUsage();
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -22,32 +37,44 @@ internal sealed record CommandLine(string Command, string? ConfigPath, LogFormat
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            switch (arg)
+            if (Options.FirstOrDefault(o => o.Matches(arg)) is { } option)
             {
-                case "--version" or "-V":
-                    return new CommandLine("version", null, format, null);
-                case "--help" or "-h" or "help":
-                    return new CommandLine("help", null, format, null);
-                case "--config" or "-c":
-                    if (i + 1 >= args.Count)
-                    {
-                        return Fail("--config needs a file");
-                    }
+                switch (option.Name)
+                {
+                    case "--version":
+                        return new CommandLine("version", null, format, null);
+                    case "--help":
+                        return new CommandLine("help", null, format, null);
+                    case "--config":
+                        if (i + 1 >= args.Count)
+                        {
+                            return Fail("--config needs a file");
+                        }
 
-                    config = args[++i];
-                    break;
-                case "--log-format":
-                    if (i + 1 >= args.Count || !TryParseFormat(args[++i], out format))
-                    {
-                        return Fail("--log-format takes console or json");
-                    }
+                        config = args[++i];
+                        break;
+                    case "--log-format":
+                        if (i + 1 >= args.Count || !TryParseFormat(args[++i], out format))
+                        {
+                            return Fail("--log-format takes console or json");
+                        }
 
-                    break;
-                case "run" or "check" or "demo" when command is null:
-                    command = arg;
-                    break;
-                default:
-                    return Fail($"unknown argument \"{arg}\"");
+                        break;
+                    default:
+                        throw new InvalidOperationException($"the option {option.Name} is listed but not parsed");
+                }
+            }
+            else if (arg == "help")
+            {
+                return new CommandLine("help", null, format, null);
+            }
+            else if (command is null && Commands.Any(c => c.Name == arg))
+            {
+                command = arg;
+            }
+            else
+            {
+                return Fail($"unknown argument \"{arg}\"");
             }
         }
 
@@ -61,6 +88,31 @@ internal sealed record CommandLine(string Command, string? ConfigPath, LogFormat
         };
 
         CommandLine Fail(string message) => new("error", null, format, message);
+    }
+
+    private static string FormatUsage()
+    {
+        // Synopses padded to one column, as `ip help` or `systemctl --help` print theirs.
+        var commands = Commands.Select(c => ($"l4balancer {c.Synopsis}", c.Description)).ToList();
+        var options = Options.Select(o => (o.Synopsis, o.Description)).ToList();
+        var width = commands.Concat(options).Max(row => row.Item1.Length) + 3;
+        var text = new StringBuilder();
+        text.AppendLine("usage: l4balancer COMMAND [OPTIONS]");
+        text.AppendLine();
+        text.AppendLine("commands:");
+        foreach (var (synopsis, description) in commands)
+        {
+            text.Append("  ").Append(synopsis.PadRight(width)).AppendLine(description);
+        }
+
+        text.AppendLine();
+        text.AppendLine("options:");
+        foreach (var (synopsis, description) in options)
+        {
+            text.Append("  ").Append(synopsis.PadRight(width)).AppendLine(description);
+        }
+
+        return text.ToString().TrimEnd();
     }
 
     private static bool TryParseFormat(string text, out LogFormat format)

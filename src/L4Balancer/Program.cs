@@ -18,7 +18,7 @@ internal static class Program
         switch (command.Command)
         {
             case "version":
-                Console.WriteLine($"l4balancer {Version}");
+                Console.WriteLine(BuildInfo.Current.VersionLine);
                 return ExitCodes.Ok;
             case "help":
                 Console.WriteLine(CommandLine.Usage);

@@ -36,6 +36,20 @@ internal sealed class BalancerProcess : IAsyncDisposable
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "l4balancer.dll");
 
+    /// <summary>
+    /// <c>L4B_TEST_BINARY=/path/l4balancer</c>: a published executable (self-contained, or Native AOT) that
+    /// every test starting the balancer runs instead of <c>dotnet l4balancer.dll</c> from the test build.
+    /// How the AOT trial ran the suite against the binary it would package (README "Footprint").
+    /// </summary>
+    public static string? Binary { get; } =
+        Environment.GetEnvironmentVariable("L4B_TEST_BINARY") is { Length: > 0 } binary ? Path.GetFullPath(binary) : null;
+
+    /// <summary>The command line that starts the balancer: <c>dotnet l4balancer.dll</c>, or <see cref="Binary"/>.</summary>
+    public static IReadOnlyList<string> Command => Binary is null ? ["dotnet", DllPath] : [Binary];
+
+    /// <summary>The folder the balancer runs from (what an upgrade test copies).</summary>
+    public static string Directory => Path.GetDirectoryName(Binary ?? DllPath)!;
+
     public static BalancerProcess Start(params string[] args) => Start(null, args);
 
     public static BalancerProcess Start(IDictionary<string, string>? environment, params string[] args) =>
@@ -51,8 +65,8 @@ internal sealed class BalancerProcess : IAsyncDisposable
     /// </summary>
     public static BalancerProcess StartUnder(string? wrapper, IEnumerable<string> wrapperArgs, IDictionary<string, string>? environment, params string[] args) =>
         wrapper is null
-            ? Launch("dotnet", [DllPath, .. args], environment)
-            : Launch(wrapper, [.. wrapperArgs, "dotnet", DllPath, .. args], environment);
+            ? Launch(Command[0], [.. Command.Skip(1), .. args], environment)
+            : Launch(wrapper, [.. wrapperArgs, .. Command, .. args], environment);
 
     private static BalancerProcess Launch(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment)
     {

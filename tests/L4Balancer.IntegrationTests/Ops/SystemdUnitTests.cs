@@ -118,7 +118,8 @@ public partial class SystemdUnitTests
         var config = await OpsConfigs.WriteAsync(OpsConfigs.PortRouted(backend.EndPoint, listener.ToString(), (admin.ToString(), "strace-token")));
 
         var info = new ProcessStartInfo(StraceFactAttribute.Path!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-f", "-qq", "-o", trace, "dotnet", BalancerProcess.DllPath, "run", "--config", config, "--log-format", "json" })
+        string[] straceArgs = ["-f", "-qq", "-o", trace, .. BalancerProcess.Command, "run", "--config", config, "--log-format", "json"];
+        foreach (var arg in straceArgs)
         {
             info.ArgumentList.Add(arg);
         }

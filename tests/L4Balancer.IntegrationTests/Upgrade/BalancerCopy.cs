@@ -20,7 +20,7 @@ internal sealed class BalancerCopy : IDisposable
 
     public static BalancerCopy Create()
     {
-        var source = Path.GetDirectoryName(BalancerProcess.DllPath)!;
+        var source = BalancerProcess.Directory;
         var directory = System.IO.Directory.CreateTempSubdirectory("l4b-upgrade-").FullName;
         foreach (var file in System.IO.Directory.EnumerateFiles(source))
         {

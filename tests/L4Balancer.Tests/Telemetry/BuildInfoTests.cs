@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using L4Balancer.Core.Telemetry;
 
 namespace L4Balancer.Tests.Telemetry;
@@ -17,5 +18,14 @@ public class BuildInfoTests
         Assert.Equal(version, info.Version);
         Assert.Equal(commit, info.Commit);
         Assert.StartsWith(".NET ", info.Runtime);
+    }
+
+    [Fact]
+    public void The_version_line_names_the_commit_and_the_runtime_with_the_version_second()
+    {
+        var line = BuildInfo.From("1.2.3+0123abcd").VersionLine;
+
+        Assert.Equal($"l4balancer 1.2.3 (commit 0123abcd, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.RuntimeIdentifier})", line);
+        Assert.Equal("1.2.3", line.Split(' ')[1]); // what bench/*.sh read with awk '{print $2}'
     }
 }
