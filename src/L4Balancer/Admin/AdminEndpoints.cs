@@ -46,8 +46,13 @@ internal static class AdminEndpoints
             ? Results.Json(status, AdminJsonContext.Default.AdminStatus)
             : Starting());
 
-        app.MapPost("/api/reload", async (HttpContext context) =>
+        // HttpRequest, not HttpContext: a handler whose one parameter is an HttpContext is taken for a
+        // RequestDelegate by the request delegate source generator (on in a Native AOT publish), which then
+        // drops the returned IResult: 200 with an empty body (dotnet/aspnetcore#39956 is the same trap on
+        // the reflection path). The AOT trial's AdminReloadProcessTests run found it.
+        app.MapPost("/api/reload", async (HttpRequest request) =>
         {
+            var context = request.HttpContext;
             AdminLog.ReloadRequested(deps.Logger, Remote(context));
 
             // Not the request's token: a client that hangs up must not leave a reload half done.

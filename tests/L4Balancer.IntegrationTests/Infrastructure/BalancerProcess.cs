@@ -47,6 +47,9 @@ internal sealed class BalancerProcess : IAsyncDisposable
     /// <summary>The command line that starts the balancer: <c>dotnet l4balancer.dll</c>, or <see cref="Binary"/>.</summary>
     public static IReadOnlyList<string> Command => Binary is null ? ["dotnet", DllPath] : [Binary];
 
+    /// <summary>True when <see cref="Binary"/> is a Native AOT build: one executable, no l4balancer.dll beside it.</summary>
+    public static bool IsNativeAot => Binary is not null && !File.Exists(Path.Combine(Directory, "l4balancer.dll"));
+
     /// <summary>The folder the balancer runs from (what an upgrade test copies).</summary>
     public static string Directory => Path.GetDirectoryName(Binary ?? DllPath)!;
 

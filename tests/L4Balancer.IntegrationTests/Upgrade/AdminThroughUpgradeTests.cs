@@ -33,7 +33,9 @@ public class AdminThroughUpgradeTests(ITestOutputHelper output)
         await using var open = GreetingBackend.Start("open");
         var ports = UpgradePorts.Free();
         await using var rig = await UpgradeRig.StartAsync(UpgradeConfigs.Body(ports, [drained.EndPoint, open.EndPoint]), ports);
-        var poller = HealthzPoller.Start(ports.Admin, TimeSpan.FromMilliseconds(50));
+        // Every 10 ms: a Native AOT successor is up within milliseconds, and three upgrades take about half
+        // a second (the JIT build: 3-4 s), which at 50 ms left the poller 8 probes to cover them.
+        var poller = HealthzPoller.Start(ports.Admin, TimeSpan.FromMilliseconds(10));
         try
         {
             await rig.Admin.DrainAsync(UpgradeConfigs.Tenant, drained.Address);
