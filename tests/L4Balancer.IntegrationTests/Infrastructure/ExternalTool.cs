@@ -12,8 +12,12 @@ internal static class ExternalTool
         return names.SelectMany(name => dirs.Select(dir => Path.Combine(dir, name))).FirstOrDefault(File.Exists);
     }
 
-    /// <summary>Runs <paramref name="tool"/> with <paramref name="args"/>, feeding <paramref name="stdin"/>; exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string tool, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs <paramref name="tool"/> with <paramref name="args"/>, feeding <paramref name="stdin"/>; exit code and output.
+    /// <paramref name="environment"/> sets variables for it (a null value removes one).
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string tool, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(tool)
         {
@@ -25,6 +29,18 @@ internal static class ExternalTool
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
         }
 
         using var process = Process.Start(info)!;
