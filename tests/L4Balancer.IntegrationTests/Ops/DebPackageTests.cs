@@ -12,6 +12,7 @@ namespace L4Balancer.IntegrationTests.Ops;
 /// which Debian keeps because files it owned may outlive the package. The maintainer scripts run here
 /// without systemd as init (CI has none), which they must survive.
 /// </summary>
+[Collection(PackageBuildCollection.Name)]
 public class DebPackageTests(ITestOutputHelper output)
 {
     private const string Package = "l4balancer";
