@@ -36,6 +36,14 @@ public class DebPackageTests(ITestOutputHelper output)
                 output.WriteLine($"installed {deb}: {installed.Count} paths of ours");
                 await AssertInstalledAsync(version);
 
+                // The operator's edit of the conffile survives installing the package again (an upgrade's
+                // path through the maintainer scripts: postinst configure with the old version given).
+                const string edit = "# edited by the operator\n";
+                await File.AppendAllTextAsync(Config, edit);
+                await Run(DebPackageFactAttribute.Dpkg!, "--install", deb);
+                Assert.EndsWith(edit, await File.ReadAllTextAsync(Config));
+                Assert.Equal("root:l4balancer 640", (await Run("stat", "--format=%U:%G %a", Config)).Trim());
+
                 await Run(DebPackageFactAttribute.Dpkg!, "--remove", Package);
                 Assert.Equal("config-files", await StatusAsync());
                 Assert.Equal(new[] { "/etc/l4balancer", Config }, installed.Where(Exists).Order());
