@@ -500,97 +500,97 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         QueueWait? queue = null; // created by the first wait only: most connections never queue
         try
         {
-        for (int attempt = 0, picks = 0; attempt <= retries && picks <= tenant.Backends.Count + retries; picks++)
-        {
-            if (Reason != CloseReason.None)
+            for (int attempt = 0, picks = 0; attempt <= retries && picks <= tenant.Backends.Count + retries; picks++)
             {
-                return (null, Reason); // client went away while we were connecting
-            }
-
-            var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried, new PickContext(ClientEndPoint?.Address, ServerName));
-            if (backend is null)
-            {
-                // Every backend is down, tried or full. With queue_timeout, wait in the tenant's queue while
-                // one that has not failed us is up but full, then pick again among all but the failed ones.
-                queue ??= new QueueWait(tenant, _context.TimeProvider);
-                var waited = await queue.WaitForSlotAsync(failed, SessionCancellation).ConfigureAwait(false);
-                if (waited != CloseReason.None)
+                if (Reason != CloseReason.None)
                 {
-                    return (null, Reason != CloseReason.None ? Reason : waited);
+                    return (null, Reason); // client went away while we were connecting
                 }
 
-                tried = failed is null ? null : [.. failed];
-                picks = -1; // a wait is not a pick: the bound is per round
-                continue;
-            }
+                var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried, new PickContext(ClientEndPoint?.Address, ServerName));
+                if (backend is null)
+                {
+                    // Every backend is down, tried or full. With queue_timeout, wait in the tenant's queue while
+                    // one that has not failed us is up but full, then pick again among all but the failed ones.
+                    queue ??= new QueueWait(tenant, _context.TimeProvider);
+                    var waited = await queue.WaitForSlotAsync(failed, SessionCancellation).ConfigureAwait(false);
+                    if (waited != CloseReason.None)
+                    {
+                        return (null, Reason != CloseReason.None ? Reason : waited);
+                    }
 
-            (tried ??= new List<BackendState>(2)).Add(backend);
-            if (!backend.TryAcquire())
-            {
-                continue;
-            }
+                    tried = failed is null ? null : [.. failed];
+                    picks = -1; // a wait is not a pick: the bound is per round
+                    continue;
+                }
 
-            attempt++;
+                (tried ??= new List<BackendState>(2)).Add(backend);
+                if (!backend.TryAcquire())
+                {
+                    continue;
+                }
 
-            // The transport keeps the deadlines (on epoll a timer of the loop); an abort meanwhile closes
-            // the attempt, which ends the wait.
-            var connectStarted = _context.TimeProvider.GetTimestamp();
-            var connect = await relay.ConnectAsync(backend.EndPoint, timeout).ConfigureAwait(false);
-            if (connect.Status == BackendConnectStatus.NoSocket)
-            {
-                // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
-                // passive-health failure; the slot taken above goes back (it leaked here before,
-                // issue 11: backend_active stuck at 141 with nothing open).
+                attempt++;
+
+                // The transport keeps the deadlines (on epoll a timer of the loop); an abort meanwhile closes
+                // the attempt, which ends the wait.
+                var connectStarted = _context.TimeProvider.GetTimestamp();
+                var connect = await relay.ConnectAsync(backend.EndPoint, timeout).ConfigureAwait(false);
+                if (connect.Status == BackendConnectStatus.NoSocket)
+                {
+                    // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
+                    // passive-health failure; the slot taken above goes back (it leaked here before,
+                    // issue 11: backend_active stuck at 141 with nothing open).
+                    ReleaseSlot(tenant, backend);
+                    if (connect.OutOfDescriptors)
+                    {
+                        _context.OutOfDescriptors();
+                    }
+
+                    if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
+                    {
+                        FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
+                    }
+
+                    return (null, CloseReason.GlobalLimit);
+                }
+
+                var connectedAt = _context.TimeProvider.GetTimestamp();
+                var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted, connectedAt); // the TCP connect alone, not the PROXY header
+                var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
+                    ? await relay.SendToBackendAsync(proxyHeader, TimeSpan.FromTicks(Math.Max((timeout - connectTime).Ticks, TimeSpan.TicksPerMillisecond))).ConfigureAwait(false)
+                    : null;
+                if (connect.Status == BackendConnectStatus.Connected && headerError is null)
+                {
+                    backend.RecordConnectSuccess();
+                    _context.Metrics.RecordConnect(tenant.Name, connectTime);
+
+                    // Time to first byte counts from the TCP connect, as the connect histogram ends there: a
+                    // PROXY header, and the client's request, are on the way to the backend within it.
+                    _backendTiming.Start(connectedAt);
+                    return (backend, CloseReason.None);
+                }
+
+                // The relay closed the failed leg; the next attempt starts clean.
                 ReleaseSlot(tenant, backend);
-                if (connect.OutOfDescriptors)
+                (failed ??= new List<BackendState>(2)).Add(backend);
+                if (Reason != CloseReason.None)
                 {
-                    _context.OutOfDescriptors();
+                    return (null, Reason);
                 }
 
-                if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
+                backend.RecordConnectFailure();
+                if (headerError is not null)
                 {
-                    FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
+                    FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
                 }
-
-                return (null, CloseReason.GlobalLimit);
+                else
+                {
+                    FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
+                }
             }
 
-            var connectedAt = _context.TimeProvider.GetTimestamp();
-            var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted, connectedAt); // the TCP connect alone, not the PROXY header
-            var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
-                ? await relay.SendToBackendAsync(proxyHeader, TimeSpan.FromTicks(Math.Max((timeout - connectTime).Ticks, TimeSpan.TicksPerMillisecond))).ConfigureAwait(false)
-                : null;
-            if (connect.Status == BackendConnectStatus.Connected && headerError is null)
-            {
-                backend.RecordConnectSuccess();
-                _context.Metrics.RecordConnect(tenant.Name, connectTime);
-
-                // Time to first byte counts from the TCP connect, as the connect histogram ends there: a
-                // PROXY header, and the client's request, are on the way to the backend within it.
-                _backendTiming.Start(connectedAt);
-                return (backend, CloseReason.None);
-            }
-
-            // The relay closed the failed leg; the next attempt starts clean.
-            ReleaseSlot(tenant, backend);
-            (failed ??= new List<BackendState>(2)).Add(backend);
-            if (Reason != CloseReason.None)
-            {
-                return (null, Reason);
-            }
-
-            backend.RecordConnectFailure();
-            if (headerError is not null)
-            {
-                FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
-            }
-            else
-            {
-                FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
-            }
-        }
-
-        return (null, CloseReason.NoBackend);
+            return (null, CloseReason.NoBackend);
         }
         finally
         {
