@@ -38,7 +38,8 @@ WARMUP=${WARMUP:-10s}              # load before the window: queues reach their 
 GRACE=${GRACE:-60s}                # after the window: time for the requests in flight to finish
 SLOTS=${SLOTS:-4}
 PREFILL_US=${PREFILL_US:-20}       # µs per prompt byte
-TOKEN_RATE=${TOKEN_RATE:-50}       # tokens/s per slot; the fourth instance runs at half of it
+TOKEN_RATE=${TOKEN_RATE:-50}       # tokens/s per slot; the fourth instance runs at TOKEN_RATE / SLOW_DIVISOR
+SLOW_DIVISOR=${SLOW_DIVISOR:-2}    # 1: four identical instances (the "no worse with identical backends" check)
 CHUNK_BYTES=${CHUNK_BYTES:-100}    # bytes per token event
 KV_CAPACITY=${KV_CAPACITY:-8192}   # tokens
 PROMPT_MU=${PROMPT_MU:-6.9}        # ln(prompt bytes): median e^6.9 ≈ 1000 B
@@ -82,7 +83,7 @@ done
 for v in SLOTS KV_CAPACITY CHUNK_BYTES LOAD_PERCENT SEED PORT_BASE; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
-for v in PREFILL_US TOKEN_RATE PROMPT_MU PROMPT_SIGMA TOKENS_MU TOKENS_SIGMA; do
+for v in PREFILL_US TOKEN_RATE SLOW_DIVISOR PROMPT_MU PROMPT_SIGMA TOKENS_MU TOKENS_SIGMA; do
   [[ ${!v} =~ ^[0-9]+([.][0-9]+)?$ ]] || die "$v must be a number, got '${!v}'"
 done
 for t in $TARGETS; do
@@ -151,7 +152,7 @@ gauge() {  # HOST NAME: a vllm gauge from the simulator's metrics port
 }
 
 # ---------------------------------------------------------------- capacity, offered rate
-slow_rate=$(awk -v r="$TOKEN_RATE" 'BEGIN { print r / 2 }')
+slow_rate=$(awk -v r="$TOKEN_RATE" -v d="$SLOW_DIVISOR" 'BEGIN { print r / d }')
 RATES=("$TOKEN_RATE" "$TOKEN_RATE" "$TOKEN_RATE" "$slow_rate")
 capacity() {  # TOKEN_RATE → requests/s of one instance
   awk -v s="$SLOTS" -v p="$PREFILL_US" -v r="$1" -v pm="$PROMPT_MU" -v ps="$PROMPT_SIGMA" -v tm="$TOKENS_MU" -v ts="$TOKENS_SIGMA" 'BEGIN {
@@ -354,7 +355,7 @@ REPORT=$RESULTS_DIR/llm-$(date -u +%Y%m%d-%H%M).md
   row tpot99 "time per output token p99, ms ↓"
   row count "completed / requests in the window"
   row err "errors"
-  row share "requests per instance (${HOSTS[3]} is the slow one)"
+  if [[ $SLOW_DIVISOR == 1 ]]; then row share "requests per instance (identical)"; else row share "requests per instance (${HOSTS[3]} is the slow one)"; fi
   echo
   echo "TTFT and completion count from each request's intended send time (open loop): connect, queue wait, prefill, and the generator's own lateness."
   for t in $TARGETS; do
