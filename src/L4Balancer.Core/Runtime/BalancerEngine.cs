@@ -339,7 +339,11 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
 
             RefreshDescriptorBudget(); // listeners, backends and [admin] set the reserve
             LogBackendChanges(old, snapshot);
-            State.Commit(snapshot);
+            foreach (var (backend, cleared, oldWeight) in State.Commit(snapshot))
+            {
+                RuntimeLog.BackendWeightOverrideCleared(_logger, backend.Tenant, backend.Address, cleared, oldWeight, backend.Weight);
+            }
+
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
             StartListeners(bound);
             Health.Apply(snapshot.Tenants.Values);
@@ -377,6 +381,33 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Sets a backend's weight (issue 17) on its surviving state, next to the drain flag, so it holds across
+    /// reloads the same way, until one changes the backend's configured weight. Per instance: unlike a drain
+    /// it is not sent to the fleet (README "Admin API").
+    /// </summary>
+    public DrainResult SetWeight(string tenant, string address, int weight)
+    {
+        if (Volatile.Read(ref _current) is not { } snapshot)
+        {
+            return DrainResult.NotStarted;
+        }
+
+        if (!snapshot.Tenants.TryGetValue(tenant, out var state))
+        {
+            return DrainResult.NoSuchTenant;
+        }
+
+        if (state.FindBackend(address) is not { } backend)
+        {
+            return DrainResult.NoSuchBackend;
+        }
+
+        var previous = backend.SetWeightOverride(weight);
+        RuntimeLog.BackendWeightSet(_logger, tenant, backend.Address, weight, previous, backend.Weight);
+        return new DrainResult(DrainStatus.Applied, backend);
     }
 
     /// <summary>The fleet membership's state for <c>/api/status</c>; null without <c>[cluster]</c>.</summary>
