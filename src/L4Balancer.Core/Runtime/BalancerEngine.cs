@@ -203,10 +203,20 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
             var bound = await BindAllAsync(config.Listeners, config.Global.Backlog, start.Adopted).ConfigureAwait(false);
             State.Commit(snapshot);
 
-            // The predecessor's drains hold before the first connection is accepted.
+            // The predecessor's drains hold before the first connection is accepted, and so do its weights
+            // where this config still gives the backend the weight they were set against.
             foreach (var drained in start.Drains)
             {
                 SetDraining(snapshot, drained.Tenant, drained.Address, draining: true);
+            }
+
+            foreach (var weighted in start.Weights)
+            {
+                if (snapshot.Tenants.GetValueOrDefault(weighted.Tenant)?.FindBackend(weighted.Address) is { } backend
+                    && backend.Weight == weighted.ConfiguredWeight)
+                {
+                    backend.SetWeightOverride(weighted.Weight);
+                }
             }
 
             Publish(snapshot);
@@ -442,6 +452,14 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         CurrentOrNull is not { } snapshot
             ? []
             : [.. snapshot.Tenants.Values.SelectMany(t => t.Backends).Where(b => b.IsDraining).Select(b => new DrainedBackend(b.Tenant, b.Address))];
+
+    /// <summary>The backends of the serving config whose weight the operator set, for a successor to keep.</summary>
+    public IReadOnlyList<WeightedBackend> WeightedBackends() =>
+        CurrentOrNull is not { } snapshot
+            ? []
+            : [.. snapshot.Tenants.Values.SelectMany(t => t.Backends)
+                .Where(b => b.WeightOverride is not null)
+                .Select(b => new WeightedBackend(b.Tenant, b.Address, b.WeightOverride!.Value, b.Weight))];
 
     /// <summary>Every listener serving now with its socket, for a binary upgrade to hand over.</summary>
     public IReadOnlyList<Listener> ListenersForHandover()
