@@ -85,6 +85,28 @@ public class WeightOverrideTests
     }
 
     [Fact]
+    public void Maglev_moves_only_the_keys_of_a_backend_at_weight_zero()
+    {
+        BackendConfig[] configs = [Config(1), Config(2), Config(3)];
+        var policy = new MaglevPolicy(configs, HashKey.ClientIp, MaglevTableSize.Default, balanceFactor: 0);
+        var backends = configs.Select(c => new BackendState("t", c)).ToArray();
+        var clients = Enumerable.Range(0, 3000).Select(i => new PickContext(new IPAddress([100, (byte)(i >> 8), (byte)i, 7]), null)).ToArray();
+        var before = clients.Select(c => policy.Pick(backends, None, c)!).ToArray();
+
+        backends[1].SetWeightOverride(0);
+        var after = clients.Select(c => policy.Pick(backends, None, c)!).ToArray();
+
+        Assert.DoesNotContain(backends[1], after);
+        for (var i = 0; i < clients.Length; i++)
+        {
+            if (before[i] != backends[1])
+            {
+                Assert.Same(before[i], after[i]); // the table is the config's: every other key stays put
+            }
+        }
+    }
+
+    [Fact]
     public void A_reload_keeps_the_weight_unless_it_changes_the_backends_configured_weight()
     {
         var store = new StateStore();
