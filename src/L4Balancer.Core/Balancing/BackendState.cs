@@ -184,6 +184,19 @@ internal sealed class BackendState
         }
     }
 
+    /// <summary>
+    /// Up, in rotation and with weight, but at its <c>max_connections</c>: a connection may wait for this
+    /// backend (tenant <c>queue_timeout</c>), where one that is down, draining or weighted 0 has nothing to wait for.
+    /// </summary>
+    public bool IsAtCapacity
+    {
+        get
+        {
+            var max = EffectiveMaxConnections;
+            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && max != 0 && Volatile.Read(ref _active) >= max;
+        }
+    }
+
     /// <summary>Takes a reload's config for this backend.</summary>
     /// <returns>
     /// The operator's weight it cleared, or null: a weight set through the admin API holds until a reload

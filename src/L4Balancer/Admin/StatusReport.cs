@@ -28,7 +28,7 @@ internal static class StatusReport
         var bytes = engine.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
         var tenants = snapshot.Tenants.Values
             .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => new TenantStatus(t.Name, BalanceName(t.Config.Balance), t.Counters.Active, t.Counters.Total, Rejections(t), Bytes(bytes, t)))
+            .Select(t => new TenantStatus(t.Name, BalanceName(t.Config.Balance), t.Counters.Active, t.Counters.Total, Rejections(t), Bytes(bytes, t), t.Limits.Queue.Length))
             .ToArray();
 
         var backends = snapshot.Tenants.Values
@@ -68,7 +68,7 @@ internal static class StatusReport
     {
         var bytes = engine.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
         var c = t.Config;
-        return new TenantDetail(t.Name, BalanceName(c.Balance), t.Counters.Active, t.Counters.Total, Rejections(t), Bytes(bytes, t),
+        return new TenantDetail(t.Name, BalanceName(c.Balance), t.Counters.Active, t.Counters.Total, Rejections(t), Bytes(bytes, t), t.Limits.Queue.Length,
             c.Sni, c.MaxConnections, c.ConnectionRate, c.ConnectionBurst > 0 ? c.ConnectionBurst : c.ConnectionRate, c.Bandwidth,
             [.. t.Backends.Select(b => Backend(b, c.Feedback, engine.TimeProvider))]);
     }

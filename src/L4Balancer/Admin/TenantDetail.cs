@@ -12,6 +12,7 @@ internal sealed record TenantDetail(
     long Total,
     IReadOnlyDictionary<string, long> Rejections,
     ByteCounts Bytes,
+    int Queued,
     IReadOnlyList<string> Sni,
     int MaxConnections,
     int ConnectionRate,

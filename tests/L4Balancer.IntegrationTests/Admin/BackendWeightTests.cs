@@ -222,6 +222,7 @@ public sealed class BackendWeightTests : IAsyncLifetime
             Assert.Equal(3, tenant.GetProperty("total").GetInt64());
             Assert.Equal(0, tenant.GetProperty("rejections").GetProperty("no_backend").GetInt64());
             Assert.True(tenant.GetProperty("bytes").GetProperty("backend_to_client").GetInt64() >= 6); // two greetings of "a\n"/"b\n" at least
+            Assert.Equal(0, tenant.GetProperty("queued").GetInt32());
             Assert.Empty(tenant.GetProperty("sni").EnumerateArray());
             Assert.Equal(50, tenant.GetProperty("max_connections").GetInt32());
             Assert.Equal(20, tenant.GetProperty("connection_rate").GetInt32());
