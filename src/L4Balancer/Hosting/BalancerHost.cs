@@ -41,7 +41,7 @@ internal static class BalancerHost
         builder.Services.AddSingleton<IBalancerState>(sp => sp.GetRequiredService<BalancerEngine>());
         builder.Services.AddSingleton<IBalancerCommands>(sp => sp.GetRequiredService<BalancerEngine>());
         var start = successor?.State is { } handed
-            ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted)
+            ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted) { Weights = handed.Weights ?? [] }
             : activated is not null ? EngineStart.Fresh with { Adopted = activated } : EngineStart.Fresh;
         var upgrade = new UpgradeState(successor);
         builder.Services.AddSingleton(upgrade);

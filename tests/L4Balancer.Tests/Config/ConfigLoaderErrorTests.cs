@@ -431,7 +431,7 @@ public class ConfigLoaderErrorTests
             weight = 2
             """,
             (1, "admin: listen is required"),
-            (1, "admin: token is required"),
+            (1, "admin: token is required: token = \"env:NAME\" (scope operate) or [[admin.token]] entries with token and scope"),
             (3, "listener #1: name is required"),
             (3, "listener #1: bind is required"),
             (6, "tenant #1: name is required"),
