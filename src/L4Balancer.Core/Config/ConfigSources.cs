@@ -87,7 +87,9 @@ internal sealed class ConfigSources
             CheckIncludedFile(root);
         }
 
-        if (root.Find("include") is { } include)
+        // With a variable missing, a pattern may be missing its directory; the files it names are
+        // read once the environment is right.
+        if (root.Find("include") is { } include && !substitutionFailed)
         {
             Expand(root, include, display, fullPath, chain);
         }

@@ -131,7 +131,12 @@ internal sealed class TomlSourceReader
                     _substitutionFailed = true;
                 }
 
-                node.Value = expanded;
+                // With an error the value stays as written: "${DIR}/*.toml" with DIR unset must not
+                // become "/*.toml".
+                if (errors.Count == 0)
+                {
+                    node.Value = expanded;
+                }
                 break;
             case ArraySyntax array:
                 foreach (var item in array.Items)

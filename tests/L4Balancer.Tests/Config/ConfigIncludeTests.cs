@@ -248,6 +248,21 @@ public sealed class ConfigIncludeTests : IDisposable
     }
 
     [Fact]
+    public void Include_patterns_take_environment_variables_and_an_unset_one_reads_nothing()
+    {
+        Write("fleet/a.toml", Tenant("alpha"));
+        var main = Write("balancer.toml", "include = [\"${TENANT_DIR}/*.toml\"]\n" + Listener);
+
+        var config = Valid(ConfigLoader.LoadFile(main, name => name == "TENANT_DIR" ? "fleet" : null));
+        Assert.Equal(["alpha"], config.Tenants.Select(t => t.Name));
+
+        // Not "/*.toml": nothing is read, and the one error is the variable.
+        var result = Load(main);
+        Assert.Equal($"{main}:1: include: environment variable \"TENANT_DIR\" is not set", Assert.Single(Errors(result)));
+        Assert.Empty(result.Warnings);
+    }
+
+    [Fact]
     public void Include_must_be_an_array_of_strings()
     {
         var main = Write("balancer.toml", "include = \"t/*.toml\"\n" + Listener + Tenant("alpha"));
