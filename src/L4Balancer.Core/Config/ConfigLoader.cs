@@ -80,7 +80,7 @@ internal static class ConfigLoader
     public static ConfigLoadResult Parse(string text, string fileName, Func<string, IPAddress[]> resolveHost, Func<string, string?> environment, int includeBytes = MaxConfigBytes)
     {
         var diagnostics = new ConfigDiagnostics(fileName);
-        var (root, incomplete) = ConfigSources.Read(text, fileName, diagnostics, environment, includeBytes);
+        var (root, incomplete, included) = ConfigSources.Read(text, fileName, diagnostics, environment, includeBytes);
         if (root is null || incomplete)
         {
             return new ConfigLoadResult(null, diagnostics.ToList()) { Warnings = diagnostics.Warnings() };
@@ -89,7 +89,7 @@ internal static class ConfigLoader
         var config = new ConfigBinder(diagnostics, resolveHost, DirectoryOf(fileName)).Bind(root);
         return diagnostics.HasErrors
             ? new ConfigLoadResult(null, diagnostics.ToList()) { Warnings = diagnostics.Warnings() }
-            : new ConfigLoadResult(config, []) { Warnings = diagnostics.Warnings() };
+            : new ConfigLoadResult(config with { IncludedFiles = included }, []) { Warnings = diagnostics.Warnings() };
     }
 
     /// <summary>

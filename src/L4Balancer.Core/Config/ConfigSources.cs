@@ -31,6 +31,8 @@ internal sealed class ConfigSources
     /// <summary>Every file read so far (full path) and the line of the include that brought it in.</summary>
     private readonly Dictionary<string, int> _included = new(StringComparer.Ordinal);
 
+    private readonly List<string> _files = [];
+
     private int _bytesLeft;
 
     private ConfigSources(ConfigDiagnostics diagnostics, Func<string, string?> environment, int bytesLeft)
@@ -50,12 +52,13 @@ internal sealed class ConfigSources
     /// <param name="fileName">The main file as the operator wrote it.</param>
     /// <param name="bytesLeft">What the included files may add up to.</param>
     /// <returns>The folded tree, or null when the main file is not valid TOML.</returns>
-    public static (TomlSourceTable? Root, bool Incomplete) Read(string text, string fileName, ConfigDiagnostics diagnostics, Func<string, string?> environment, int bytesLeft)
+    /// <returns>Also the included files as messages name them, in the order read.</returns>
+    public static (TomlSourceTable? Root, bool Incomplete, IReadOnlyList<string> Included) Read(string text, string fileName, ConfigDiagnostics diagnostics, Func<string, string?> environment, int bytesLeft)
     {
         var sources = new ConfigSources(diagnostics, environment, bytesLeft);
         var fullPath = FullPathOf(fileName);
         var root = sources.ReadFile(text, fileName, fullPath, [(fileName, fullPath)]);
-        return (root, sources.Incomplete || root is null);
+        return (root, sources.Incomplete || root is null, sources._files);
     }
 
     private static string FullPathOf(string fileName)
@@ -229,6 +232,7 @@ internal sealed class ConfigSources
         }
 
         _bytesLeft -= bytes.Length;
+        _files.Add(match.Display);
         return ReadFile(Decode(bytes), match.Display, match.FullPath, [.. chain, (match.Display, match.FullPath)]);
     }
 

@@ -94,7 +94,11 @@ public sealed class CheckOutputTests : IDisposable
         var (code, output, errors) = await BalancerProcess.RunWithinAsync(Deadline, "check", "--config", path);
 
         Assert.True(code == 0, errors);
-        Assert.StartsWith($"{path}: ok\n1 listener, 3 tenants, 3 backends\n", output, StringComparison.Ordinal);
+        var summary = Lines(output);
+        Assert.Equal($"{path}: ok", summary[0]);
+        Assert.Equal("1 listener, 3 tenants, 3 backends", summary[1]);
+        Assert.Equal([$"include {Path.Combine(_directory.FullName, "tenants.d/named.toml")}", $"include {orphan}"], summary.Where(l => l.StartsWith("include ", StringComparison.Ordinal)));
+        Assert.Equal(["tenant named sni=named.example", "tenant orphan", "tenant default"], summary.Where(l => l.StartsWith("tenant ", StringComparison.Ordinal)));
         Assert.Equal(
             [$"{orphan}:3: warning: tenant \"orphan\" is reachable by no listener: no listener names it as its tenant (or sni fallback), and it claims no server names (sni = [...])"],
             Lines(errors));

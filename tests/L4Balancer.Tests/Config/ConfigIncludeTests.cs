@@ -65,6 +65,9 @@ public sealed class ConfigIncludeTests : IDisposable
         var config = Valid(Load(main));
 
         Assert.Equal(["upper-bravo", "alpha", "bravo", "zulu"], config.Tenants.Select(t => t.Name));
+        string[] files = ["B.toml", "a.toml", "b.toml"];
+        Assert.Equal(files.Select(f => PathOf($"conf/tenants.d/{f}")), config.IncludedFiles);
+        Assert.Contains($"\ninclude {PathOf("conf/tenants.d/B.toml")}\n", ConfigSummary.Format(config), StringComparison.Ordinal);
     }
 
     [Fact]
