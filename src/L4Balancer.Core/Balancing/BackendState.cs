@@ -177,6 +177,19 @@ internal sealed class BackendState
         }
     }
 
+    /// <summary>
+    /// Up, in rotation and with weight, but at its <c>max_connections</c>: a connection may wait for this
+    /// backend (tenant <c>queue_timeout</c>), where one that is down, draining or weighted 0 has nothing to wait for.
+    /// </summary>
+    public bool IsAtCapacity
+    {
+        get
+        {
+            var max = EffectiveMaxConnections;
+            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && max != 0 && Volatile.Read(ref _active) >= max;
+        }
+    }
+
     public void UpdateConfig(BackendConfig config)
     {
         Volatile.Write(ref _endPoint, ConnectableEndPoint(config.EndPoint));
