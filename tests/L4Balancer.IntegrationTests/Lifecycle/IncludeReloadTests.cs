@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using L4Balancer.IntegrationTests.Infrastructure;
 
 namespace L4Balancer.IntegrationTests.Lifecycle;
@@ -21,7 +22,7 @@ public sealed class IncludeReloadTests : IDisposable
     private string TenantPath => Path.Combine(_directory.FullName, "tenants.d", "t1.toml");
 
     private void WriteMain(string bind, (string Listen, string Token)? admin = null) => File.WriteAllText(MainPath, $"""
-        include = ["tenants.d/*.toml"]
+        include = ["tenants.d/*.toml", "later.d/*.toml"]
 
         [global]
         drain_timeout = "30s"
@@ -70,10 +71,13 @@ public sealed class IncludeReloadTests : IDisposable
         await using var process = BalancerProcess.Start("run", "--config", MainPath);
         var main = IPEndPoint.Parse((await process.WaitForLineAsync(@"listener main accepting on (\S+)")).Groups[1].Value);
         Assert.Equal("a", await FirstLineThroughAsync(main));
+        // Printed at start (stderr: its own pipe, so not necessarily before the line above).
+        await process.WaitForLineAsync("^" + Regex.Escape($"{MainPath}:1: warning: include \"later.d/*.toml\" matches no file") + "$");
 
         WriteTenant(b.EndPoint);
         process.Signal(BalancerProcess.SIGHUP);
         await process.WaitForLineAsync(@"reload: .* applied, config generation 2");
+        await process.WaitForLineAsync(Regex.Escape($"reload: config warning: {MainPath}:1: include \"later.d/*.toml\" matches no file"));
         Assert.Equal("b", await FirstLineThroughAsync(main));
 
         BreakTenant();
