@@ -46,13 +46,15 @@ internal sealed class ConfigSources
     /// True when a file could not be read or parsed, or a <c>${NAME}</c> not substituted: the tree is
     /// then missing parts (or holds raw <c>${...}</c>), and the binder's errors about it would be noise.
     /// </summary>
-    public bool Incomplete { get; private set; }
+    private bool Incomplete { get; set; }
 
     /// <param name="text">The main file's text.</param>
     /// <param name="fileName">The main file as the operator wrote it.</param>
     /// <param name="bytesLeft">What the included files may add up to.</param>
-    /// <returns>The folded tree, or null when the main file is not valid TOML.</returns>
-    /// <returns>Also the included files as messages name them, in the order read.</returns>
+    /// <returns>
+    /// The folded tree (null when the main file is not valid TOML), whether it is incomplete (and must
+    /// not be bound), and the included files as messages name them, in the order read.
+    /// </returns>
     public static (TomlSourceTable? Root, bool Incomplete, IReadOnlyList<string> Included) Read(string text, string fileName, ConfigDiagnostics diagnostics, Func<string, string?> environment, int bytesLeft)
     {
         var sources = new ConfigSources(diagnostics, environment, bytesLeft);
