@@ -25,6 +25,10 @@ internal static class ConfigSummary
             $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")}{List(" deny=", global.Deny)}");
 
         Line(text, config.Admin is { } admin ? $"admin {admin.Listen} {AdminTokens(admin)}" : "admin off");
+        foreach (var file in config.IncludedFiles)
+        {
+            Line(text, $"include {file}");
+        }
 
         foreach (var listener in config.Listeners)
         {

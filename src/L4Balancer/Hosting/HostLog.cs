@@ -13,6 +13,9 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "reload: config invalid, keeping the running config: {Error}")]
     public static partial void ReloadInvalid(ILogger logger, string error);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "reload: config warning: {Warning}")]
+    public static partial void ReloadWarning(ILogger logger, string warning);
+
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "reload: {Path} applied, config generation {Generation}")]
     public static partial void Reloaded(ILogger logger, string path, long generation);
 
