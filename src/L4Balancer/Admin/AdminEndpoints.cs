@@ -1,3 +1,4 @@
+using L4Balancer.Core.Net;
 using L4Balancer.Core.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -43,7 +44,7 @@ internal static class AdminEndpoints
         app.MapPrometheusScrapingEndpoint("/metrics", deps.MeterProvider, configureBranchedPipeline: null, optionsName: null);
 
         app.MapGet("/api/status", () => deps.Status() is { } status
-            ? Results.Json(status, AdminJsonContext.Default.AdminStatus)
+            ? Results.Json(status, AdminJsonContext.Answers.AdminStatus)
             : Starting());
 
         app.MapPost("/api/reload", async (HttpContext context) =>
@@ -56,13 +57,13 @@ internal static class AdminEndpoints
             {
                 return Results.Json(
                     new AdminError("config reload is not available in this process: it has no config file (the demo runs on its embedded config)"),
-                    AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
+                    AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
             return result.Succeeded
-                ? Results.Json(new ReloadResponse(result.Generation), AdminJsonContext.Default.ReloadResponse)
+                ? Results.Json(new ReloadResponse(result.Generation), AdminJsonContext.Answers.ReloadResponse)
                 : Results.Json(new AdminError("config invalid; the running config is kept", result.Errors),
-                    AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
+                    AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status400BadRequest);
         });
 
         app.MapPost("/api/tenants/{tenant}/backends/{address}/drain",
@@ -104,16 +105,16 @@ internal static class AdminEndpoints
         var backend = result.Backend!;
         AdminLog.BackendDrainChanged(deps.Logger, tenant, backend.Address, draining ? "drained" : "undrained", Remote(context));
         var feedback = deps.State.CurrentOrNull?.Tenants.GetValueOrDefault(tenant)?.Config.Feedback;
-        return Results.Json(StatusReport.Backend(backend, feedback, deps.State.TimeProvider), AdminJsonContext.Default.BackendStatus);
+        return Results.Json(StatusReport.Backend(backend, feedback, deps.State.TimeProvider), AdminJsonContext.Answers.BackendStatus);
     }
 
     private static IResult NotFound(string message) =>
-        Results.Json(new AdminError(message), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);
+        Results.Json(new AdminError(message), AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status404NotFound);
 
     private static IResult Starting() =>
-        Results.Json(new AdminError("starting: the balancer has not loaded its config yet"), AdminJsonContext.Default.AdminError,
+        Results.Json(new AdminError("starting: the balancer has not loaded its config yet"), AdminJsonContext.Answers.AdminError,
             statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static string Remote(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : "-";
+        EndPointText.Format(context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort) : null);
 }

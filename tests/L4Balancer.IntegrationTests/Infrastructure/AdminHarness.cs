@@ -41,7 +41,7 @@ internal sealed class AdminHarness : IAsyncDisposable
         config = config with { Admin = new AdminConfig { Listen = new IPEndPoint(IPAddress.Loopback, 0), Token = Token } };
         var balancer = await BalancerHarness.StartAsync(config);
         var ownReloader = reloader is null
-            ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), NullLogger<ConfigReloader>.Instance)
+            ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), new L4Balancer.Logging.LogLevelSource(config.Global.LogLevel), NullLogger<ConfigReloader>.Instance)
             : null;
         var admin = new AdminServer(balancer.Engine, balancer.Engine, config.Admin!, reloader ?? ownReloader!, balancer.Loggers, TimeProvider.System);
         try
