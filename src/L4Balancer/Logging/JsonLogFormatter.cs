@@ -23,6 +23,9 @@ internal sealed class JsonLogFormatter : ConsoleFormatter
 
     private const string OriginalFormat = "{OriginalFormat}";
 
+    /// <summary>A thread keeps its buffer up to this size; a larger one goes after its line.</summary>
+    private const int MaxKeptBuffer = 64 * 1024;
+
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         // The log is read by people and by log pipelines, not embedded in HTML: escape what JSON needs only.
@@ -97,6 +100,12 @@ internal sealed class JsonLogFormatter : ConsoleFormatter
 
         WriteUtf8(buffer.WrittenSpan, textWriter);
         textWriter.Write(Environment.NewLine);
+        if (buffer.Capacity > MaxKeptBuffer)
+        {
+            // One huge line (a long exception) must not pin its buffer to the thread for good.
+            t_buffer = null;
+            t_writer = null;
+        }
     }
 
     private static void WriteUtf8(ReadOnlySpan<byte> utf8, TextWriter textWriter)
