@@ -29,15 +29,7 @@ internal sealed class LogLevelSource : ConfigurationProvider, IConfigurationSour
         ("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical),
     ];
 
-    public LogLevelSource(LogLevel level)
-    {
-        foreach (var (category, categoryLevel) in CategoryDefaults)
-        {
-            Data[$"LogLevel:{category}"] = categoryLevel.ToString();
-        }
-
-        Data[DefaultKey] = level.ToString();
-    }
+    public LogLevelSource(LogLevel level) => Set(level);
 
     public IConfigurationProvider Build(IConfigurationBuilder builder) => this;
 
@@ -46,8 +38,19 @@ internal sealed class LogLevelSource : ConfigurationProvider, IConfigurationSour
     {
         if (Data[DefaultKey] != level.ToString())
         {
-            Data[DefaultKey] = level.ToString();
+            Set(level);
             OnReload();
+        }
+    }
+
+    private void Set(LogLevel level)
+    {
+        Data[DefaultKey] = level.ToString();
+
+        // Quieter than the default, never louder: under log_level = "error" Kestrel's warnings go too.
+        foreach (var (category, categoryLevel) in CategoryDefaults)
+        {
+            Data[$"LogLevel:{category}"] = (level > categoryLevel ? level : categoryLevel).ToString();
         }
     }
 }
