@@ -50,6 +50,7 @@ internal static class Program
 
         Console.WriteLine($"{path}: ok");
         Console.Write(ConfigSummary.Format(result.Config));
+        ConfigErrors.PrintWarnings(result);
         return ExitCodes.Ok;
     }
 
@@ -66,6 +67,8 @@ internal static class Program
                 activated?.Dispose();
                 return ExitCodes.BadConfig;
             }
+
+            ConfigErrors.PrintWarnings(result);
 
             return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated);
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Telemetry;
 
 namespace L4Balancer.Core.Balancing;
 
@@ -41,6 +42,7 @@ internal sealed class BackendState
     private BackendReport? _report;
     private int _agentWeightPercent = -1;
     private int _agentMaxConnections = -1;
+    private int _weightOverride = -1;
 
     public BackendState(string tenant, BackendConfig config)
     {
@@ -61,8 +63,14 @@ internal sealed class BackendState
     /// <summary>The configured weight (the status shows it beside <see cref="EffectiveWeight"/>).</summary>
     public int Weight => Config.Weight;
 
+    /// <summary>The weight an operator set through the admin API (issue 17); null when the configured one applies.</summary>
+    public int? WeightOverride => Volatile.Read(ref _weightOverride) is >= 0 and var w ? w : null;
+
+    /// <summary>The operator's weight if set, else the configured one: what an agent's weight% scales.</summary>
+    public int BaseWeight => Volatile.Read(ref _weightOverride) is >= 0 and var w ? w : Weight;
+
     /// <summary>
-    /// The weight the pickers use: the configured one, scaled by a fresh agent report's percentage the way
+    /// The weight the pickers use: the configured one (or the operator's, <see cref="BaseWeight"/>), scaled by a fresh agent report's percentage the way
     /// HAProxy scales a server's initial weight (capped at 256, HAProxy's largest weight, or the configured
     /// weight if that is larger). Rounded to the nearest, and never below 1 unless the agent said 0%:
     /// HAProxy truncates, so "50%" on its default weight 1 reads as 0, a drain the agent never asked for.
@@ -72,16 +80,16 @@ internal sealed class BackendState
     {
         get
         {
-            var weight = Weight;
+            var weight = BaseWeight;
             var percent = Volatile.Read(ref _agentWeightPercent);
             if (percent < 0)
             {
                 return weight;
             }
 
-            if (percent == 0)
+            if (percent == 0 || weight == 0)
             {
-                return 0;
+                return 0; // the operator's weight 0 stays 0 whatever the agent says: scaling 0 must not round up to 1
             }
 
             var scaled = ((long)weight * percent + 50) / 100;
@@ -115,6 +123,9 @@ internal sealed class BackendState
     public long TotalConnections => Interlocked.Read(ref _total);
 
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
+
+    /// <summary>Connections and bytes relayed through this backend, for its metrics.</summary>
+    public BackendCounters Counters { get; } = new();
 
     /// <summary>Consecutive failed connects of client connections (reset by a successful one): the passive check.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
@@ -177,10 +188,50 @@ internal sealed class BackendState
         }
     }
 
-    public void UpdateConfig(BackendConfig config)
+    /// <summary>
+    /// Up, in rotation and with weight, but at its <c>max_connections</c>: a connection may wait for this
+    /// backend (tenant <c>queue_timeout</c>), where one that is down, draining or weighted 0 has nothing to wait for.
+    /// </summary>
+    public bool IsAtCapacity
     {
+        get
+        {
+            var max = EffectiveMaxConnections;
+            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && max != 0 && Volatile.Read(ref _active) >= max;
+        }
+    }
+
+    /// <summary>Takes a reload's config for this backend.</summary>
+    /// <returns>
+    /// The operator's weight it cleared, or null: a weight set through the admin API holds until a reload
+    /// changes this backend's configured weight, which is the newer word on it (HAProxy's <c>set weight</c>
+    /// lasts until its next reload; here a reload that leaves the weight alone keeps it).
+    /// </returns>
+    public int? UpdateConfig(BackendConfig config)
+    {
+        var previous = Volatile.Read(ref _config);
+        int? cleared = null;
+        if (config.Weight != previous.Weight && Interlocked.Exchange(ref _weightOverride, -1) is >= 0 and var w)
+        {
+            cleared = w;
+        }
+
         Volatile.Write(ref _endPoint, ConnectableEndPoint(config.EndPoint));
         Volatile.Write(ref _config, config);
+        return cleared;
+    }
+
+    /// <summary>
+    /// The operator's weight (0 takes the backend out of rotation, as HAProxy's <c>set weight 0</c>); the
+    /// configured weight itself clears the override, so setting it back leaves nothing to remember.
+    /// </summary>
+    /// <returns>The weight the pickers used before (<see cref="BaseWeight"/>, before an agent's share).</returns>
+    public int SetWeightOverride(int weight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        var previous = BaseWeight;
+        Volatile.Write(ref _weightOverride, weight == Weight ? -1 : weight);
+        return previous;
     }
 
     /// <summary>

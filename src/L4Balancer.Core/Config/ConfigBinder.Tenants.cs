@@ -25,7 +25,7 @@ internal sealed partial class ConfigBinder
             var name = ReadName(reader, "tenant");
             if (name is not null && !names.TryAdd(name, reader.Line))
             {
-                _diagnostics.Add(reader.KeyLine("name"), $"tenant \"{name}\" is already defined on line {names[name]}");
+                _diagnostics.Add(reader.KeyLine("name"), $"tenant \"{name}\" is already defined {_diagnostics.Refer(names[name], reader.KeyLine("name"))}");
             }
 
             // Tenants are not tied to sni listeners, so a name claimed twice is ambiguous on every one of them.
@@ -69,6 +69,8 @@ internal sealed partial class ConfigBinder
                 HashTableSize = tableSize,
                 HashBalanceFactor = balanceFactor,
                 Retries = reader.Int("retries", 2, min: 0),
+                QueueTimeout = reader.Duration("queue_timeout", TimeSpan.Zero, allowZero: true),
+                MaxQueue = ReadMaxQueue(reader),
                 Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context) : null,
                 Feedback = BindFeedback(reader, backends, agentPortLines),
                 Backends = backends,
@@ -82,6 +84,21 @@ internal sealed partial class ConfigBinder
         }
 
         return tenants;
+    }
+
+    /// <summary>
+    /// <c>max_queue</c> bounds the queue <c>queue_timeout</c> turns on, so without it the key would do nothing:
+    /// an error, as the Maglev keys are with another <c>balance</c>.
+    /// </summary>
+    private static int ReadMaxQueue(ConfigTableReader reader)
+    {
+        var maxQueue = reader.Int("max_queue", 0, min: 0);
+        if (reader.Has("max_queue") && !reader.Has("queue_timeout"))
+        {
+            reader.Error(reader.KeyLine("max_queue"), "max_queue applies only with queue_timeout (the queue is off without it)");
+        }
+
+        return maxQueue;
     }
 
     /// <summary>
@@ -267,7 +284,7 @@ internal sealed partial class ConfigBinder
 
             if (!seen.TryAdd(resolved.Identity, text.Line))
             {
-                tenant.Error(text.Line, $"backend \"{text.Value}\" is listed twice (first on line {seen[resolved.Identity]})");
+                tenant.Error(text.Line, $"backend \"{text.Value}\" is listed twice (first {_diagnostics.Refer(seen[resolved.Identity], text.Line)})");
                 continue;
             }
 

@@ -22,9 +22,13 @@ internal static class ConfigSummary
             $"max_pending_handshakes={Limit(global.MaxPendingHandshakes)} max_pending_handshakes_per_ip={Limit(global.MaxPendingHandshakesPerIp)} " +
             $"connect_timeout={Duration(global.ConnectTimeout)} idle_timeout={Duration(global.IdleTimeout)} " +
             $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} upgrade_timeout={Duration(global.UpgradeTimeout)} " +
-            $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")}{List(" deny=", global.Deny)}");
+            $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")} log_level={LogLevelName(global.LogLevel)}{List(" deny=", global.Deny)}");
 
-        Line(text, config.Admin is { } admin ? $"admin {admin.Listen}" : "admin off");
+        Line(text, config.Admin is { } admin ? $"admin {admin.Listen} {AdminTokens(admin)}" : "admin off");
+        foreach (var file in config.IncludedFiles)
+        {
+            Line(text, $"include {file}");
+        }
 
         foreach (var listener in config.Listeners)
         {
@@ -38,7 +42,8 @@ internal static class ConfigSummary
             var rate = tenant.ConnectionRate == 0 ? "unlimited" : $"{tenant.ConnectionRate}/s connection_burst={tenant.ConnectionBurst}";
             var bandwidth = tenant.Bandwidth == 0 ? "unlimited" : $"{ByteSizeParser.Format(tenant.Bandwidth)}/s";
             Line(text, $"tenant {tenant.Name}{List(" sni=", tenant.Sni)}{List(" allow=", tenant.Allow)}{List(" deny=", tenant.Deny)}");
-            Line(text, $"  limits max_connections={Limit(tenant.MaxConnections)} connection_rate={rate} bandwidth={bandwidth}");
+            var queue = tenant.QueueTimeout <= TimeSpan.Zero ? "" : $" queue_timeout={Duration(tenant.QueueTimeout)} max_queue={Limit(tenant.MaxQueue)}";
+            Line(text, $"  limits max_connections={Limit(tenant.MaxConnections)} connection_rate={rate} bandwidth={bandwidth}{queue}");
             var maglev = tenant.Balance != BalanceAlgorithm.Maglev ? "" :
                 $" hash_key={Name(tenant.HashKey)} hash_table_size={tenant.HashTableSize} hash_balance_factor={(tenant.HashBalanceFactor == 0 ? "off" : tenant.HashBalanceFactor.ToString(CultureInfo.InvariantCulture))}";
             Line(text, $"  balance={Name(tenant.Balance)}{maglev} retries={tenant.Retries} proxy_protocol={Name(tenant.ProxyProtocol)}");
@@ -73,6 +78,10 @@ internal static class ConfigSummary
 
     private static string Duration(TimeSpan value) => DurationParser.Format(value);
 
+    /// <summary>The level as <c>log_level</c> spells it.</summary>
+    private static string LogLevelName(Microsoft.Extensions.Logging.LogLevel level) =>
+        level == Microsoft.Extensions.Logging.LogLevel.Information ? "info" : level.ToString().ToLowerInvariant();
+
     private static string List<T>(string label, IReadOnlyList<T> items) =>
         items.Count == 0 ? "" : label + string.Join(',', items);
 
@@ -87,4 +96,12 @@ internal static class ConfigSummary
             HashKey.ClientIp => "client_ip",
             _ => value.ToString().ToLowerInvariant(),
         };
+
+    /// <summary>"tokens: 1 operate, 2 read": what a deploy check wants to see, never the secrets.</summary>
+    private static string AdminTokens(AdminConfig admin)
+    {
+        var operate = admin.Tokens.Count(t => t.Scope == AdminScope.Operate);
+        var read = admin.Tokens.Count - operate;
+        return read == 0 ? $"tokens: {operate} operate" : $"tokens: {operate} operate, {read} read";
+    }
 }

@@ -26,19 +26,24 @@ internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateS
             load = elapsed <= feedback.StaleAfter ? report.Load : null;
         }
 
-        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown, backend.ActiveConnections, backend.ConnectFailures, load, age);
+        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown, backend.ActiveConnections, backend.ConnectFailures, backend.Counters, load, age);
     }
 
-    public IEnumerable<TenantBytes> LiveBytes()
+    public IEnumerable<SessionBytes> LiveBytes()
     {
         foreach (var session in connections.Enumerate())
         {
-            if (session.TryGetLiveBytes(out var tenant, out var clientToBackend, out var backendToClient))
+            if (session.TryGetLiveBytes(out var tenant, out var backend, out var clientToBackend, out var backendToClient))
             {
-                yield return new TenantBytes(tenant, clientToBackend, backendToClient);
+                yield return new SessionBytes(tenant, backend.Counters, clientToBackend, backendToClient);
             }
         }
     }
+
+    public IEnumerable<KeyValuePair<string, int>> Queues() =>
+        current() is { } snapshot
+            ? snapshot.Tenants.Values.Where(t => t.Config.QueueTimeout > TimeSpan.Zero).Select(t => KeyValuePair.Create(t.Name, t.Limits.Queue.Length))
+            : [];
 
     public FleetSample? Fleet()
     {

@@ -84,6 +84,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.WebHost.UseSetting(WebHostDefaults.SuppressStatusMessagesKey, "true"); // we log our own line
         // Our own accept loop instead of Kestrel's socket listener, which spins on EMFILE. Kestrel uses
@@ -121,7 +122,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
                     context.Response.Headers.RetryAfter = "0";
                     await context.Response.WriteAsJsonAsync(
                         new AdminError($"process {Environment.ProcessId} has handed the admin endpoint over to its successor; send the request again"),
-                        AdminJsonContext.Default.AdminError).ConfigureAwait(false);
+                        AdminJsonContext.Answers.AdminError).ConfigureAwait(false);
                     return;
                 }
             }
@@ -129,7 +130,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
             await next(context).ConfigureAwait(false);
         });
 
-        var token = new AdminTokenCheck(CurrentToken);
+        var token = new AdminTokenCheck(CurrentTokens);
         AdminEndpoints.Map(app, new AdminEndpoints.Dependencies(_engine, _commands, token, _reloader, _meterProvider, _logger, Status));
         try
         {
@@ -233,8 +234,8 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
         }, _offering.Token);
     }
 
-    /// <summary>The token of the config now serving, so a reload can rotate it (the listen address needs a restart).</summary>
-    private string CurrentToken() => _engine.CurrentOrNull?.Config.Admin?.Token ?? _config.Token;
+    /// <summary>The tokens of the config now serving, so a reload can rotate them (the listen address needs a restart).</summary>
+    private IReadOnlyList<AdminToken> CurrentTokens() => _engine.CurrentOrNull?.Config.Admin?.Tokens ?? _config.Tokens;
 
     private AdminStatus? Status() =>
         _engine.CurrentOrNull is { } snapshot ? StatusReport.Build(_engine, snapshot, _startedAt, _timeProvider.GetElapsedTime(_startTimestamp)) : null;

@@ -4,14 +4,14 @@ namespace L4Balancer.Hosting;
 
 internal static partial class HostLog
 {
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Critical, Message = "{Message}")]
-    public static partial void BindFailed(ILogger logger, string message);
-
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "reload: no config file to reload (demo runs on its embedded config)")]
     public static partial void ReloadWithoutFile(ILogger logger);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "reload: config invalid, keeping the running config: {Error}")]
     public static partial void ReloadInvalid(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "reload: config warning: {Warning}")]
+    public static partial void ReloadWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "reload: {Path} applied, config generation {Generation}")]
     public static partial void Reloaded(ILogger logger, string path, long generation);
