@@ -83,13 +83,13 @@ public class AdminApiTests
         using var noTenant = await admin.SendAsync(HttpMethod.Post, DrainPath("nobody", a.Address));
         Assert.Equal(HttpStatusCode.NotFound, noTenant.StatusCode);
 
-        // The body exactly (issue 17): the quotes as quotes, not \u0022, and no "errors":null.
-        Assert.Equal("""{"error":"no tenant \"nobody\""}""", await noTenant.Content.ReadAsStringAsync());
+        // The body exactly (issue 17): the quotes as quotes, not \u0022, no "errors":null, and the tenants that exist.
+        Assert.Equal($$"""{"error":"no tenant \"nobody\"; tenants: {{TestConfigs.TenantName}}"}""", await noTenant.Content.ReadAsStringAsync());
 
         using var noBackend = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, "127.0.0.1:1"));
         Assert.Equal(HttpStatusCode.NotFound, noBackend.StatusCode);
         Assert.Equal(
-            $$"""{"error":"tenant \"{{TestConfigs.TenantName}}\" has no backend \"127.0.0.1:1\" (URL-encode the address: 127.0.0.1%3A8080)"}""",
+            $$"""{"error":"tenant \"{{TestConfigs.TenantName}}\" has no backend \"127.0.0.1:1\"; its backends: {{a.Address}}"}""",
             await noBackend.Content.ReadAsStringAsync());
 
         Assert.False(admin.Balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().IsDraining);
