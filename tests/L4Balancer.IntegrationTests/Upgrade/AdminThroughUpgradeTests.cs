@@ -13,6 +13,7 @@ namespace L4Balancer.IntegrationTests.Upgrade;
 public class AdminThroughUpgradeTests(ITestOutputHelper output)
 {
     private const int Upgrades = 3;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
     private const int ConnectionsPerCheck = 10;
 
     /// <summary>Opens connections through the port listener; every one must be greeted by <paramref name="expected"/>.</summary>
@@ -33,9 +34,8 @@ public class AdminThroughUpgradeTests(ITestOutputHelper output)
         await using var open = GreetingBackend.Start("open");
         var ports = UpgradePorts.Free();
         await using var rig = await UpgradeRig.StartAsync(UpgradeConfigs.Body(ports, [drained.EndPoint, open.EndPoint]), ports);
-        // Every 10 ms: a Native AOT successor is up within milliseconds, and three upgrades take about half
-        // a second (the JIT build: 3-4 s), which at 50 ms left the poller 8 probes to cover them.
-        var poller = HealthzPoller.Start(ports.Admin, TimeSpan.FromMilliseconds(10));
+        var polling = System.Diagnostics.Stopwatch.StartNew();
+        var poller = HealthzPoller.Start(ports.Admin, PollInterval);
         try
         {
             await rig.Admin.DrainAsync(UpgradeConfigs.Tenant, drained.Address);
@@ -63,7 +63,10 @@ public class AdminThroughUpgradeTests(ITestOutputHelper output)
             var healthz = await poller.StopAsync();
             output.WriteLine($"healthz: {healthz}; generations 1 -> {status.Generation}");
             Assert.True(healthz.Refused == 0 && healthz.Unanswered.Count == 0, healthz.ToString());
-            Assert.True(healthz.Answered >= 20, $"the poller hardly ran: {healthz}");
+            // The poller kept pace: at least half the probes its interval allows. Not a fixed count: a Native
+            // AOT successor is up within milliseconds, and three upgrades take about 0.4 s (the JIT build 3-4 s).
+            var possible = (int)(polling.Elapsed / PollInterval);
+            Assert.True(healthz.Answered >= Math.Max(5, possible / 2), $"the poller hardly ran: {healthz} in {polling.ElapsedMilliseconds} ms");
             Assert.Equal(0, drained.Total);
             Assert.Equal(0, await rig.StopAsync());
         }
