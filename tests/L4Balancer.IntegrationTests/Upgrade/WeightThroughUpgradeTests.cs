@@ -42,12 +42,16 @@ public class WeightThroughUpgradeTests
 
         // The next process reads a config giving "out" weight 2: its override goes, "open"'s stays.
         await rig.WriteConfigAsync(body.Replace($"address = \"{out_.EndPoint}\"", $"address = \"{out_.EndPoint}\"\nweight = 2", StringComparison.Ordinal));
+        var previous = rig.ServingPid;
         var second = await rig.UpgradeAsync();
         Assert.True(second.Succeeded, second.Line);
         var after = await BackendAsync(rig, out_.Address);
         Assert.Equal(JsonValueKind.Null, after.GetProperty("weight_override").ValueKind);
         Assert.Equal(2, after.GetProperty("effective_weight").GetInt32());
         Assert.Equal(9, (await BackendAsync(rig, open.Address)).GetProperty("weight_override").GetInt32());
+        // The handed-over process first (it lingers up to a second for admin requests already accepted):
+        // while it lives it is the serving process's parent, and would reap the exit code read below.
+        Assert.Equal(0, await rig.ExitCodeAsync(previous));
         Assert.Equal(0, await rig.StopAsync());
     }
 }
