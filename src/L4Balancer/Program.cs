@@ -48,7 +48,8 @@ internal static class Program
             return ExitCodes.BadConfig;
         }
 
-        Console.WriteLine($"{path}: ok");
+        ConfigErrors.PrintWarnings(result);
+        Console.WriteLine(result.Warnings.Count == 0 ? $"{path}: ok" : $"{path}: ok, with {result.Warnings.Count} warning(s)");
         Console.Write(ConfigSummary.Format(result.Config));
         return ExitCodes.Ok;
     }
@@ -67,7 +68,7 @@ internal static class Program
                 return ExitCodes.BadConfig;
             }
 
-            return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated);
+            return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated, warnings: result.Warnings);
         }
 
         activated?.Dispose(); // a successor serves the sockets its predecessor hands over
@@ -104,6 +105,6 @@ internal static class Program
             return ExitCodes.Fatal;
         }
 
-        return await BalancerHost.RunAsync(result.Config, format, configPath: path, successor: successor);
+        return await BalancerHost.RunAsync(result.Config, format, configPath: path, successor: successor, warnings: result.Warnings);
     }
 }

@@ -125,8 +125,8 @@ internal static partial class ConfigLoader
         var root = TomlSourceReader.Read(document, diagnostics);
         var config = new ConfigBinder(diagnostics, resolveHost, DirectoryOf(fileName)).Bind(root);
         return diagnostics.HasErrors
-            ? new ConfigLoadResult(null, diagnostics.ToList())
-            : new ConfigLoadResult(config, []);
+            ? new ConfigLoadResult(null, diagnostics.ToList()) { Warnings = diagnostics.Warnings }
+            : new ConfigLoadResult(config, []) { Warnings = diagnostics.Warnings };
     }
 
     /// <summary>

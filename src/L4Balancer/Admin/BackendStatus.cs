@@ -9,6 +9,9 @@ namespace L4Balancer.Admin;
 /// <param name="ReportStale">True when the last report is older than <c>stale_after</c>.</param>
 /// <param name="ReportReason">The agent's <c>#reason</c>, or why the last poll failed.</param>
 /// <param name="AgentState">The agent's last state word (ready, drain, maint, up, down, fail, stopped).</param>
+/// <param name="CheckStatus">The last check's outcome with HAProxy's names (L4OK, L4CON, L7STS, DNS, …); null before any check.</param>
+/// <param name="CheckDetail">The same in a few words for people, e.g. "HTTP 503 Service Unavailable (expect_status 200-399)".</param>
+/// <param name="LastChange">When the backend last went up or down (HAProxy's lastchg); when it was first configured before that.</param>
 internal sealed record BackendStatus(
     string Tenant,
     string Address,
@@ -29,4 +32,7 @@ internal sealed record BackendStatus(
     string? ReportReason,
     string? AgentState,
     int? AgentWeightPercent,
-    int? AgentMaxconn);
+    int? AgentMaxconn,
+    string? CheckStatus,
+    string? CheckDetail,
+    DateTimeOffset LastChange);

@@ -120,13 +120,9 @@ internal static class StatusReport
             (false, true) => ["agent"],
             _ => [],
         };
-        string[] downBy = (!b.IsUp, b.IsAgentDown) switch
-        {
-            (true, true) => ["checks", "agent"],
-            (true, false) => ["checks"],
-            (false, true) => ["agent"],
-            _ => [],
-        };
+        // DNS (issue 17) is apart from the checks: a backend that never resolved was never checked.
+        string[] downBy = [.. new[] { (!b.IsUp, "checks"), (b.IsAgentDown, "agent"), (!b.IsResolved, "dns") }.Where(d => d.Item1).Select(d => d.Item2)];
+        var check = b.LastCheck;
         return new(b.Tenant, b.Address, downBy.Length == 0, drainedBy.Length != 0, b.ActiveConnections, b.TotalConnections, b.ConnectFailures,
             b.Weight, b.Config.MaxConnections, b.EffectiveWeight, b.EffectiveMaxConnections, drainedBy, downBy,
             report?.Load,
@@ -135,7 +131,10 @@ internal static class StatusReport
             report?.Reason,
             report is { State: not AgentState.None } r ? r.State.ToString().ToLowerInvariant() : null,
             b.AgentWeightPercent,
-            b.AgentMaxConnections);
+            b.AgentMaxConnections,
+            check?.Status.ToString(),
+            check?.Detail,
+            b.LastChange);
     }
 
     private static string BalanceName(BalanceAlgorithm balance) => balance switch

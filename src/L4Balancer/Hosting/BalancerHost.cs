@@ -17,7 +17,8 @@ internal static class BalancerHost
     /// <summary>Runs until SIGTERM/SIGINT; returns the process exit code (SPEC: 0 after a clean drain, 1 fatal).</summary>
     /// <param name="successor">Set when this process takes over from a running one (SIGUSR2 upgrade): the sockets and state it handed over.</param>
     /// <param name="activated">Listening sockets systemd passed (socket activation, LISTEN_FDS), or null.</param>
-    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null, AdoptedSockets? activated = null)
+    /// <param name="warnings">What the config load warned about (a backend host name that does not resolve), logged once logging is up.</param>
+    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null, AdoptedSockets? activated = null, IReadOnlyList<ConfigError>? warnings = null)
     {
         // Before any socket exists: the descriptor budget is computed from the raised limit.
         var nofile = DescriptorLimit.RaiseSoftToHard();
@@ -81,6 +82,11 @@ internal static class BalancerHost
             if (activated is not null)
             {
                 HostLog.ActivatedSockets(logger, activated.Count);
+            }
+
+            foreach (var warning in warnings ?? [])
+            {
+                HostLog.ConfigWarning(logger, warning.ToString());
             }
 
             try

@@ -7,9 +7,19 @@ internal static class ConfigErrors
 {
     public static void Print(ConfigLoadResult result)
     {
+        PrintWarnings(result);
         foreach (var error in result.Errors)
         {
             Console.Error.WriteLine(error);
+        }
+    }
+
+    /// <summary>Problems that do not make the config invalid, as <c>FILE:LINE: warning: message</c> (the compilers' habit).</summary>
+    public static void PrintWarnings(ConfigLoadResult result)
+    {
+        foreach (var warning in result.Warnings)
+        {
+            Console.Error.WriteLine(warning with { Message = "warning: " + warning.Message });
         }
     }
 }

@@ -84,6 +84,11 @@ internal sealed class ConfigReloader(
                 return engine.RejectReload(errors);
             }
 
+            foreach (var warning in loaded.Warnings)
+            {
+                HostLog.ConfigWarning(logger, warning.ToString());
+            }
+
             var result = await engine.ReloadAsync(loaded.Config, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {

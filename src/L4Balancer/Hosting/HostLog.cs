@@ -28,6 +28,9 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "socket activation: systemd passed {Name} ({EndPoint}), which no listener of the config uses; closed here (systemd keeps its copy)")]
     public static partial void ActivatedSocketUnused(ILogger logger, string name, string endPoint);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "config: {Warning}")]
+    public static partial void ConfigWarning(ILogger logger, string warning);
+
     [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "socket activation: {Count} socket(s) from systemd")]
     public static partial void ActivatedSockets(ILogger logger, int count);
 }
