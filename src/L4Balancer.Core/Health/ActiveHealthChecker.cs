@@ -95,13 +95,13 @@ internal sealed class ActiveHealthChecker : IDisposable
                     break;
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !_stopping.IsCancellationRequested)
         {
             HealthLog.CheckFaulted(_logger, Tenant, backend.Address, ex);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            // Stopped.
+            // Stopped: a check cut short is neither a pass nor a failure.
         }
         finally
         {

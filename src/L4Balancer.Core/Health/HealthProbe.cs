@@ -91,9 +91,10 @@ internal sealed class HealthProbe(TimeProvider timeProvider) : IHealthProbe
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or AuthenticationException or ObjectDisposedException
-            && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or AuthenticationException or ObjectDisposedException)
         {
+            // Stopped (a reload replaced the checks): whatever the cut-short operation threw, it says nothing about the backend.
+            cancellationToken.ThrowIfCancellationRequested();
             return deadline.IsCancellationRequested ? TimedOut(stage, settings.Timeout) : Failed(stage, ex, certificateError);
         }
     }
