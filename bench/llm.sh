@@ -6,9 +6,12 @@
 #   l4b-lc         L4Balancer, balance = "least_connections"
 #   l4b-agent      L4Balancer, balance = "least_load", [tenant.feedback] source = "agent"
 #   l4b-prom       L4Balancer, balance = "least_load", [tenant.feedback] source = "prometheus"
+#   l4b-queue      l4b-agent, and each backend's max_connections = SLOTS with queue_timeout: a request waits
+#                  in the balancer for the first slot that frees (bench/README.md, "What could meet the target")
 #                  (vllm:num_requests_waiting × 1 + vllm:kv_cache_usage_perc × 4)
 #   haproxy        HAProxy, balance leastconn
 #   haproxy-agent  HAProxy, balance leastconn, agent-check on the simulators' agent ports
+#   haproxy-queue  haproxy-agent, and each server's maxconn = SLOTS with timeout queue: HAProxy's own queue
 # A target whose config `l4balancer check` rejects (least_load and [tenant.feedback] are built in
 # parallel with this script) is skipped, and the report says so and why.
 #
@@ -35,7 +38,8 @@ WARMUP=${WARMUP:-10s}              # load before the window: queues reach their 
 GRACE=${GRACE:-60s}                # after the window: time for the requests in flight to finish
 SLOTS=${SLOTS:-4}
 PREFILL_US=${PREFILL_US:-20}       # µs per prompt byte
-TOKEN_RATE=${TOKEN_RATE:-50}       # tokens/s per slot; the fourth instance runs at half of it
+TOKEN_RATE=${TOKEN_RATE:-50}       # tokens/s per slot; the fourth instance runs at TOKEN_RATE / SLOW_DIVISOR
+SLOW_DIVISOR=${SLOW_DIVISOR:-2}    # 1: four identical instances (the "no worse with identical backends" check)
 CHUNK_BYTES=${CHUNK_BYTES:-100}    # bytes per token event
 KV_CAPACITY=${KV_CAPACITY:-8192}   # tokens
 PROMPT_MU=${PROMPT_MU:-6.9}        # ln(prompt bytes): median e^6.9 ≈ 1000 B
@@ -46,7 +50,8 @@ LOAD_PERCENT=${LOAD_PERCENT:-80}
 SEED=${SEED:-1}
 PROM_LOAD=${PROM_LOAD:-'[{ metric = "vllm:num_requests_waiting", weight = 1.0 }, { metric = "vllm:kv_cache_usage_perc", weight = 4.0 }]'}  # l4b-prom's load terms
 FEEDBACK_INTERVAL=${FEEDBACK_INTERVAL:-1s}   # L4Balancer's [tenant.feedback] interval and HAProxy's agent-inter
-ALL_TARGETS="l4b-lc l4b-agent l4b-prom haproxy haproxy-agent"
+QUEUE_TIMEOUT=${QUEUE_TIMEOUT:-60s} # l4b-queue's queue_timeout and haproxy-queue's timeout queue
+ALL_TARGETS="l4b-lc l4b-agent l4b-prom l4b-queue haproxy haproxy-agent haproxy-queue"
 TARGETS=${TARGETS:-$ALL_TARGETS}
 PORT_BASE=${PORT_BASE:-19700}
 SIM_HOSTS=${SIM_HOSTS:-"127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14"}
@@ -78,7 +83,7 @@ done
 for v in SLOTS KV_CAPACITY CHUNK_BYTES LOAD_PERCENT SEED PORT_BASE; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
-for v in PREFILL_US TOKEN_RATE PROMPT_MU PROMPT_SIGMA TOKENS_MU TOKENS_SIGMA; do
+for v in PREFILL_US TOKEN_RATE SLOW_DIVISOR PROMPT_MU PROMPT_SIGMA TOKENS_MU TOKENS_SIGMA; do
   [[ ${!v} =~ ^[0-9]+([.][0-9]+)?$ ]] || die "$v must be a number, got '${!v}'"
 done
 for t in $TARGETS; do
@@ -98,7 +103,7 @@ P_API=$((PORT_BASE + 1))       # on every simulator host
 P_AGENT=$((PORT_BASE + 2))
 P_METRICS=$((PORT_BASE + 3))
 declare -A PORT=([l4b-lc]=$((PORT_BASE + 11)) [l4b-agent]=$((PORT_BASE + 12)) [l4b-prom]=$((PORT_BASE + 13))
-  [haproxy]=$((PORT_BASE + 21)) [haproxy-agent]=$((PORT_BASE + 22)))
+  [l4b-queue]=$((PORT_BASE + 14)) [haproxy]=$((PORT_BASE + 21)) [haproxy-agent]=$((PORT_BASE + 22)) [haproxy-queue]=$((PORT_BASE + 23)))
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 for p in $P_API $P_AGENT $P_METRICS "${PORT[@]}"; do
   ! listening "$p" || die "port $p is already in use (set PORT_BASE)"
@@ -147,7 +152,7 @@ gauge() {  # HOST NAME: a vllm gauge from the simulator's metrics port
 }
 
 # ---------------------------------------------------------------- capacity, offered rate
-slow_rate=$(awk -v r="$TOKEN_RATE" 'BEGIN { print r / 2 }')
+slow_rate=$(awk -v r="$TOKEN_RATE" -v d="$SLOW_DIVISOR" 'BEGIN { print r / d }')
 RATES=("$TOKEN_RATE" "$TOKEN_RATE" "$TOKEN_RATE" "$slow_rate")
 capacity() {  # TOKEN_RATE → requests/s of one instance
   awk -v s="$SLOTS" -v p="$PREFILL_US" -v r="$1" -v pm="$PROMPT_MU" -v ps="$PROMPT_SIGMA" -v tm="$TOKENS_MU" -v ts="$TOKENS_SIGMA" 'BEGIN {
@@ -181,7 +186,7 @@ fi
 
 # ---------------------------------------------------------------- configs
 NPROC=$(nproc)
-l4b_conf() {  # BALANCE FEEDBACK(none|agent|prometheus) PORT
+l4b_conf() {  # BALANCE FEEDBACK(none|agent|prometheus) PORT [QUEUE(0|1)]
   cat <<EOF
 [global]
 connect_timeout = "5s"
@@ -199,6 +204,7 @@ tenant = "llm"
 name = "llm"
 balance = "$1"
 EOF
+  ((${4:-0})) && printf 'queue_timeout = "%s"\n' "$QUEUE_TIMEOUT"   # before [tenant.feedback]: a key after it belongs to it
   case $2 in
     agent) printf '\n[tenant.feedback]\nsource = "agent"\ninterval = "%s"\nagent_port = %s\n' "$FEEDBACK_INTERVAL" "$P_AGENT" ;;
     prometheus)
@@ -206,15 +212,23 @@ EOF
       printf 'load = %s\n' "$PROM_LOAD" ;;
   esac
   local h
-  for h in "${HOSTS[@]}"; do printf '\n[[tenant.backend]]\naddress = "%s:%s"\n' "$h" "$P_API"; done
+  for h in "${HOSTS[@]}"; do
+    printf '\n[[tenant.backend]]\naddress = "%s:%s"\n' "$h" "$P_API"
+    ((${4:-0})) && printf 'max_connections = %s\n' "$SLOTS"
+  done
+  return 0
 }
 # HAProxy: weight 100 on every server, because an agent's percentage applies to the configured
 # weight and is rounded down to a whole number (weight 1 at 75 % would be 0: drained).
-haproxy_conf() {  # PORT AGENT(0|1)
+haproxy_conf() {  # PORT AGENT(0|1) [QUEUE(0|1)]
   haproxy_cfg_head "$NPROC" 4000   # far above the streams in flight; 10000 would need more descriptors than ulimit -n allows here
   printf 'frontend llm_in\n    bind 127.0.0.1:%s\n    default_backend llm\n\nbackend llm\n    balance leastconn\n' "$1"
   local i=1 h extra=""
   (($2)) && extra=" check agent-check agent-port $P_AGENT agent-inter $FEEDBACK_INTERVAL"
+  if ((${3:-0})); then
+    printf '    timeout queue %s\n' "$QUEUE_TIMEOUT"
+    extra="$extra maxconn $SLOTS"
+  fi
   for h in "${HOSTS[@]}"; do printf '    server s%s %s:%s weight 100%s\n' "$i" "$h" "$P_API" "$extra"; i=$((i + 1)); done
 }
 declare -A SKIP=()
@@ -223,8 +237,10 @@ for t in $TARGETS; do
     l4b-lc) l4b_conf least_connections none "${PORT[$t]}" >"$TMP/$t.toml" ;;
     l4b-agent) l4b_conf least_load agent "${PORT[$t]}" >"$TMP/$t.toml" ;;
     l4b-prom) l4b_conf least_load prometheus "${PORT[$t]}" >"$TMP/$t.toml" ;;
+    l4b-queue) l4b_conf least_load agent "${PORT[$t]}" 1 >"$TMP/$t.toml" ;;
     haproxy) haproxy_conf "${PORT[$t]}" 0 >"$TMP/$t.cfg" ;;
     haproxy-agent) haproxy_conf "${PORT[$t]}" 1 >"$TMP/$t.cfg" ;;
+    haproxy-queue) haproxy_conf "${PORT[$t]}" 1 1 >"$TMP/$t.cfg" ;;
   esac
   if [[ $t == l4b-* ]]; then
     if ! "$L4B_BIN" check --config "$TMP/$t.toml" >"$TMP/$t-check.out" 2>&1; then
@@ -276,7 +292,7 @@ run_target() {
   esac
   wait_listen "$t" 127.0.0.1 "$port"
   # Feedback targets: let the first reports (or agent weights) arrive before the load.
-  if [[ $t == *agent* || $t == *prom* ]]; then
+  if [[ $t == *agent* || $t == *prom* || $t == *queue* ]]; then
     sleep "$(awk -v i="$(seconds "$FEEDBACK_INTERVAL")" 'BEGIN { print 3 * i }')"
   fi
   local -a cmd=(dotnet "$LOADTEST_DLL" llm --target "127.0.0.1:$port" --rate "$OFFERED" --duration "$DURATION" --warmup "$WARMUP"
@@ -339,7 +355,7 @@ REPORT=$RESULTS_DIR/llm-$(date -u +%Y%m%d-%H%M).md
   row tpot99 "time per output token p99, ms ↓"
   row count "completed / requests in the window"
   row err "errors"
-  row share "requests per instance (${HOSTS[3]} is the slow one)"
+  if [[ $SLOW_DIVISOR == 1 ]]; then row share "requests per instance (identical)"; else row share "requests per instance (${HOSTS[3]} is the slow one)"; fi
   echo
   echo "TTFT and completion count from each request's intended send time (open loop): connect, queue wait, prefill, and the generator's own lateness."
   for t in $TARGETS; do

@@ -212,6 +212,19 @@ internal sealed class BackendState
     }
 
     /// <summary>
+    /// Up, in rotation and with weight, but at its <c>max_connections</c>: a connection may wait for this
+    /// backend (tenant <c>queue_timeout</c>), where one that is down, draining or weighted 0 has nothing to wait for.
+    /// </summary>
+    public bool IsAtCapacity
+    {
+        get
+        {
+            var max = EffectiveMaxConnections;
+            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && max != 0 && Volatile.Read(ref _active) >= max;
+        }
+    }
+
+    /// <summary>
     /// A reload's config for this backend. A host name that no longer resolves takes it down with DNS
     /// (its last address is kept but not used); one that resolves again brings it back as a lookup does.
     /// </summary>

@@ -72,6 +72,8 @@ internal sealed partial class ConfigBinder
                 HashTableSize = tableSize,
                 HashBalanceFactor = balanceFactor,
                 Retries = reader.Int("retries", 2, min: 0),
+                QueueTimeout = reader.Duration("queue_timeout", TimeSpan.Zero, allowZero: true),
+                MaxQueue = ReadMaxQueue(reader),
                 Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context, sni) : null,
                 Feedback = BindFeedback(reader, backends, agentPortLines),
                 Backends = backends,
@@ -85,6 +87,21 @@ internal sealed partial class ConfigBinder
         }
 
         return tenants;
+    }
+
+    /// <summary>
+    /// <c>max_queue</c> bounds the queue <c>queue_timeout</c> turns on, so without it the key would do nothing:
+    /// an error, as the Maglev keys are with another <c>balance</c>.
+    /// </summary>
+    private static int ReadMaxQueue(ConfigTableReader reader)
+    {
+        var maxQueue = reader.Int("max_queue", 0, min: 0);
+        if (reader.Has("max_queue") && !reader.Has("queue_timeout"))
+        {
+            reader.Error(reader.KeyLine("max_queue"), "max_queue applies only with queue_timeout (the queue is off without it)");
+        }
+
+        return maxQueue;
     }
 
     /// <summary>

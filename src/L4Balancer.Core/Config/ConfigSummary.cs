@@ -38,7 +38,8 @@ internal static class ConfigSummary
             var rate = tenant.ConnectionRate == 0 ? "unlimited" : $"{tenant.ConnectionRate}/s connection_burst={tenant.ConnectionBurst}";
             var bandwidth = tenant.Bandwidth == 0 ? "unlimited" : $"{ByteSizeParser.Format(tenant.Bandwidth)}/s";
             Line(text, $"tenant {tenant.Name}{List(" sni=", tenant.Sni)}{List(" allow=", tenant.Allow)}{List(" deny=", tenant.Deny)}");
-            Line(text, $"  limits max_connections={Limit(tenant.MaxConnections)} connection_rate={rate} bandwidth={bandwidth}");
+            var queue = tenant.QueueTimeout <= TimeSpan.Zero ? "" : $" queue_timeout={Duration(tenant.QueueTimeout)} max_queue={Limit(tenant.MaxQueue)}";
+            Line(text, $"  limits max_connections={Limit(tenant.MaxConnections)} connection_rate={rate} bandwidth={bandwidth}{queue}");
             var maglev = tenant.Balance != BalanceAlgorithm.Maglev ? "" :
                 $" hash_key={Name(tenant.HashKey)} hash_table_size={tenant.HashTableSize} hash_balance_factor={(tenant.HashBalanceFactor == 0 ? "off" : tenant.HashBalanceFactor.ToString(CultureInfo.InvariantCulture))}";
             Line(text, $"  balance={Name(tenant.Balance)}{maglev} retries={tenant.Retries} proxy_protocol={Name(tenant.ProxyProtocol)}");

@@ -39,6 +39,15 @@ internal sealed record TenantConfig
     /// </summary>
     public int HashBalanceFactor { get; init; }
 
+    /// <summary>
+    /// How long a connection may wait in the balancer for a backend slot when every backend that is up is
+    /// at its <c>max_connections</c> (HAProxy's <c>timeout queue</c>); zero = no queue, refused at once.
+    /// </summary>
+    public TimeSpan QueueTimeout { get; init; }
+
+    /// <summary>Connections that may wait at once (<see cref="QueueTimeout"/>); 0 = no bound but the tenant's and the process's limits.</summary>
+    public int MaxQueue { get; init; }
+
     /// <summary>Other backends tried when a connect fails, before giving up.</summary>
     public int Retries { get; init; } = 2;
 

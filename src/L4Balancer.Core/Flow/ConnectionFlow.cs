@@ -252,17 +252,11 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             return (null, null);
         }
 
-        var cancellation = new CancellationTokenSource();
-        Volatile.Write(ref _relayCancellation, cancellation);
-        if (Reason != CloseReason.None)
-        {
-            cancellation.Cancel(); // aborted before the field was visible to Abort
-        }
-
+        var cancellation = SessionCancellation;
         var time = _context.TimeProvider;
         return (
-            new BandwidthThrottle(tenant.Limits.ClientToBackend, bandwidth, time, cancellation.Token),
-            new BandwidthThrottle(tenant.Limits.BackendToClient, bandwidth, time, cancellation.Token));
+            new BandwidthThrottle(tenant.Limits.ClientToBackend, bandwidth, time, cancellation),
+            new BandwidthThrottle(tenant.Limits.BackendToClient, bandwidth, time, cancellation));
     }
 
     /// <summary>
@@ -498,89 +492,146 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
         var retries = tenant.Config.Retries;
         var timeout = _snapshot.Config.Global.ConnectTimeout;
         List<BackendState>? tried = null;
+        List<BackendState>? failed = null; // connects that failed: not waited for, not tried again
         var proxyHeader = tenant.Config.ProxyProtocol == ProxyProtocolMode.Off ? ReadOnlyMemory<byte>.Empty : WriteProxyHeader(tenant.Config.ProxyProtocol);
 
         // A backend that is full when we try to take its slot is not a failed attempt; bound the loop
         // by the backend count so a race on the last slot cannot spin.
-        for (int attempt = 0, picks = 0; attempt <= retries && picks <= tenant.Backends.Count + retries; picks++)
+        QueueWait? queue = null; // created by the first wait only: most connections never queue
+        try
         {
-            if (Reason != CloseReason.None)
+            for (int attempt = 0, picks = 0; attempt <= retries && picks <= tenant.Backends.Count + retries; picks++)
             {
-                return (null, Reason); // client went away while we were connecting
-            }
-
-            var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried, new PickContext(ClientEndPoint?.Address, ServerName));
-            if (backend is null)
-            {
-                return (null, CloseReason.NoBackend);
-            }
-
-            (tried ??= new List<BackendState>(2)).Add(backend);
-            if (!backend.TryAcquire())
-            {
-                continue;
-            }
-
-            attempt++;
-
-            // The transport keeps the deadlines (on epoll a timer of the loop); an abort meanwhile closes
-            // the attempt, which ends the wait.
-            var connectStarted = _context.TimeProvider.GetTimestamp();
-            var connect = await relay.ConnectAsync(backend.EndPoint, timeout).ConfigureAwait(false);
-            if (connect.Status == BackendConnectStatus.NoSocket)
-            {
-                // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
-                // passive-health failure; the slot taken above goes back (it leaked here before,
-                // issue 11: backend_active stuck at 141 with nothing open).
-                backend.Release();
-                if (connect.OutOfDescriptors)
+                if (Reason != CloseReason.None)
                 {
-                    _context.OutOfDescriptors();
+                    return (null, Reason); // client went away while we were connecting
                 }
 
-                if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
+                var backend = tenant.Policy.Pick(tenant.Backends, (IReadOnlyCollection<BackendState>?)tried ?? NoneTried, new PickContext(ClientEndPoint?.Address, ServerName));
+                if (backend is null)
                 {
-                    FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
+                    // Every backend is down, tried or full. With queue_timeout, wait in the tenant's queue while
+                    // one that has not failed us is up but full, then pick again among all but the failed ones.
+                    queue ??= new QueueWait(tenant, _context.TimeProvider);
+                    var waited = await queue.WaitForSlotAsync(failed, SessionCancellation).ConfigureAwait(false);
+                    if (waited != CloseReason.None)
+                    {
+                        return (null, Reason != CloseReason.None ? Reason : waited);
+                    }
+
+                    tried = failed is null ? null : [.. failed];
+                    picks = -1; // a wait is not a pick: the bound is per round
+                    continue;
                 }
 
-                return (null, CloseReason.GlobalLimit);
+                (tried ??= new List<BackendState>(2)).Add(backend);
+                if (!backend.TryAcquire())
+                {
+                    continue;
+                }
+
+                attempt++;
+
+                // The transport keeps the deadlines (on epoll a timer of the loop); an abort meanwhile closes
+                // the attempt, which ends the wait.
+                var connectStarted = _context.TimeProvider.GetTimestamp();
+                var connect = await relay.ConnectAsync(backend.EndPoint, timeout).ConfigureAwait(false);
+                if (connect.Status == BackendConnectStatus.NoSocket)
+                {
+                    // Out of descriptors or buffers: the process's limit, not the backend's fault, so no
+                    // passive-health failure; the slot taken above goes back (it leaked here before,
+                    // issue 11: backend_active stuck at 141 with nothing open).
+                    ReleaseSlot(tenant, backend);
+                    if (connect.OutOfDescriptors)
+                    {
+                        _context.OutOfDescriptors();
+                    }
+
+                    if (_context.BackendSocketFailures.ShouldLog(out var suppressed))
+                    {
+                        FlowLog.BackendSocketFailed(_context.Logger, tenant.Name, backend.Address, connect.Error, suppressed);
+                    }
+
+                    return (null, CloseReason.GlobalLimit);
+                }
+
+                var connectedAt = _context.TimeProvider.GetTimestamp();
+                var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted, connectedAt); // the TCP connect alone, not the PROXY header
+                var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
+                    ? await relay.SendToBackendAsync(proxyHeader, TimeSpan.FromTicks(Math.Max((timeout - connectTime).Ticks, TimeSpan.TicksPerMillisecond))).ConfigureAwait(false)
+                    : null;
+                if (connect.Status == BackendConnectStatus.Connected && headerError is null)
+                {
+                    backend.RecordConnectSuccess();
+                    _context.Metrics.RecordConnect(tenant.Name, connectTime);
+
+                    // Time to first byte counts from the TCP connect, as the connect histogram ends there: a
+                    // PROXY header, and the client's request, are on the way to the backend within it.
+                    _backendTiming.Start(connectedAt);
+                    return (backend, CloseReason.None);
+                }
+
+                // The relay closed the failed leg; the next attempt starts clean.
+                ReleaseSlot(tenant, backend);
+                (failed ??= new List<BackendState>(2)).Add(backend);
+                if (Reason != CloseReason.None)
+                {
+                    return (null, Reason);
+                }
+
+                backend.RecordConnectFailure();
+                if (headerError is not null)
+                {
+                    FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
+                }
+                else
+                {
+                    FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
+                }
             }
 
-            var connectedAt = _context.TimeProvider.GetTimestamp();
-            var connectTime = _context.TimeProvider.GetElapsedTime(connectStarted, connectedAt); // the TCP connect alone, not the PROXY header
-            var headerError = connect.Status == BackendConnectStatus.Connected && !proxyHeader.IsEmpty
-                ? await relay.SendToBackendAsync(proxyHeader, TimeSpan.FromTicks(Math.Max((timeout - connectTime).Ticks, TimeSpan.TicksPerMillisecond))).ConfigureAwait(false)
-                : null;
-            if (connect.Status == BackendConnectStatus.Connected && headerError is null)
-            {
-                backend.RecordConnectSuccess();
-                _context.Metrics.RecordConnect(tenant.Name, connectTime);
-
-                // Time to first byte counts from the TCP connect, as the connect histogram ends there: a
-                // PROXY header, and the client's request, are on the way to the backend within it.
-                _backendTiming.Start(connectedAt);
-                return (backend, CloseReason.None);
-            }
-
-            // The relay closed the failed leg; the next attempt starts clean.
-            backend.Release();
-            if (Reason != CloseReason.None)
-            {
-                return (null, Reason);
-            }
-
-            backend.RecordConnectFailure();
-            if (headerError is not null)
-            {
-                FlowLog.ProxyHeaderFailed(_context.Logger, tenant.Name, backend.Address, headerError);
-            }
-            else
-            {
-                FlowLog.ConnectFailed(_context.Logger, tenant.Name, backend.Address, connect.Error);
-            }
+            return (null, CloseReason.NoBackend);
         }
+        finally
+        {
+            queue?.Leave();
+        }
+    }
 
-        return (null, CloseReason.NoBackend);
+    /// <summary>Gives a backend slot back and wakes the tenant's longest waiting connection, if any (<c>queue_timeout</c>).</summary>
+    private static void ReleaseSlot(TenantState tenant, BackendState backend)
+    {
+        backend.Release();
+        tenant.Limits.Queue.SlotFreed();
+    }
+
+    /// <summary>
+    /// Cancelled when the session is aborted: ends waits that closing the sockets does not end (bandwidth
+    /// tokens, a place in the backend queue). Created on first use only; most sessions never wait.
+    /// </summary>
+    private CancellationToken SessionCancellation
+    {
+        get
+        {
+            if (Volatile.Read(ref _relayCancellation) is { } existing)
+            {
+                return existing.Token;
+            }
+
+            var cancellation = new CancellationTokenSource();
+            if (Interlocked.CompareExchange(ref _relayCancellation, cancellation, null) is { } raced)
+            {
+                cancellation.Dispose();
+                return raced.Token;
+            }
+
+            if (Reason != CloseReason.None)
+            {
+                cancellation.Cancel(); // aborted before the field was visible to Abort
+            }
+
+            return cancellation.Token;
+        }
     }
 
     /// <summary>
@@ -686,7 +737,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
             if (Backend is { } backend)
             {
                 maxGapSeconds = Seconds(_backendTiming.MaxGapTicks(now));
-                backend.Release();
+                ReleaseSlot(Tenant!, backend);
                 Tenant!.Counters.Finished();
 
                 // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).

@@ -16,6 +16,9 @@ internal sealed class TenantLimitState
     /// <summary>This instance's part of the fleet-wide limits with <c>[cluster]</c>; <see cref="FleetShareMode.Local"/> without.</summary>
     public FleetShare Fleet { get; } = new();
 
+    /// <summary>Connections waiting for a backend slot (tenant <c>queue_timeout</c>).</summary>
+    public BackendQueue Queue { get; } = new();
+
     /// <summary>Tenant <c>bandwidth</c>, client → backend, shared by all of the tenant's connections.</summary>
     public TokenBucket ClientToBackend { get; } = new();
 

@@ -23,4 +23,7 @@ internal enum CloseReason
 
     /// <summary>accept_proxy listeners: a peer not in trusted_proxies, or a PROXY header missing, malformed, truncated or late.</summary>
     ProxyHeader,
+
+    /// <summary>Waited <c>queue_timeout</c> for a backend slot with every backend up at its <c>max_connections</c>.</summary>
+    QueueTimeout,
 }

@@ -9,7 +9,7 @@ internal static class CloseReasons
     [
         CloseReason.IpDenied, CloseReason.GlobalLimit, CloseReason.PerIpLimit, CloseReason.NotTls,
         CloseReason.HelloTimeout, CloseReason.UnknownSni, CloseReason.TenantLimit, CloseReason.RateLimited,
-        CloseReason.NoBackend, CloseReason.ProxyHeader,
+        CloseReason.NoBackend, CloseReason.ProxyHeader, CloseReason.QueueTimeout,
     ];
 
     public static bool IsRejection(this CloseReason reason) => reason >= FirstRejection;
@@ -33,6 +33,7 @@ internal static class CloseReasons
         CloseReason.RateLimited => "rate_limited",
         CloseReason.NoBackend => "no_backend",
         CloseReason.ProxyHeader => "proxy_header",
+        CloseReason.QueueTimeout => "queue_timeout",
         _ => reason.ToString(),
     };
 }

@@ -41,6 +41,11 @@ internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateS
         }
     }
 
+    public IEnumerable<KeyValuePair<string, int>> Queues() =>
+        current() is { } snapshot
+            ? snapshot.Tenants.Values.Where(t => t.Config.QueueTimeout > TimeSpan.Zero).Select(t => KeyValuePair.Create(t.Name, t.Limits.Queue.Length))
+            : [];
+
     public FleetSample? Fleet()
     {
         if (cluster() is not { } status || current() is not { } snapshot)

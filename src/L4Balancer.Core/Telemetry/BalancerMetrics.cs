@@ -60,6 +60,8 @@ internal sealed class BalancerMetrics : IDisposable
             description: "The load the backend reports ([tenant.feedback] source = \"prometheus\"), only while its report is fresh.");
         Meter.CreateObservableGauge(MetricNames.BackendReportAgeSeconds, ObserveBackendReportAge, unit: "s",
             description: "Seconds since the backend's last load report ([tenant.feedback]).");
+        Meter.CreateObservableGauge(MetricNames.TenantQueued, () => _source.Queues().Select(q => new Measurement<int>(q.Value, Tenant(q.Key))),
+            description: "Connections waiting in the balancer for a backend slot (tenants with queue_timeout only).");
         Meter.CreateObservableCounter(MetricNames.ConfigReloads, ObserveReloads,
             description: "Config reloads by result.");
         Meter.CreateObservableCounter(MetricNames.Upgrades, ObserveUpgrades,

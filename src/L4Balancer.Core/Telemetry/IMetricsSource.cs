@@ -19,6 +19,9 @@ internal interface IMetricsSource
     /// </summary>
     IEnumerable<TenantBytes> LiveBytes();
 
+    /// <summary>Connections waiting for a backend slot now, per tenant with a <c>queue_timeout</c> (others have no queue).</summary>
+    IEnumerable<KeyValuePair<string, int>> Queues();
+
     /// <summary>The fleet membership; null without <c>[cluster]</c> (no <c>l4lb_cluster_*</c> series then).</summary>
     FleetSample? Fleet();
 }

@@ -33,7 +33,7 @@ internal static class StatusReport
                 var rejections = CloseReasons.Rejections.ToDictionary(r => r.ToWireName(), t.Counters.Rejections, StringComparer.Ordinal);
                 bytes.TryGetValue(t.Name, out var b);
                 return new TenantStatus(t.Name, BalanceName(t.Config.Balance), t.Counters.Active, t.Counters.Total, rejections,
-                    new ByteCounts(b.ClientToBackend, b.BackendToClient));
+                    new ByteCounts(b.ClientToBackend, b.BackendToClient), t.Limits.Queue.Length);
             })
             .ToArray();
 

@@ -172,7 +172,7 @@ public class AdminApiTests
         Assert.Equal(6, tenant.GetProperty("bytes").GetProperty("client_to_backend").GetInt64());
         Assert.Equal(6, tenant.GetProperty("bytes").GetProperty("backend_to_client").GetInt64());
         var reasons = tenant.GetProperty("rejections").EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["ip_denied", "global_limit", "per_ip_limit", "not_tls", "hello_timeout", "unknown_sni", "tenant_limit", "rate_limited", "no_backend", "proxy_header"], reasons);
+        Assert.Equal(["ip_denied", "global_limit", "per_ip_limit", "not_tls", "hello_timeout", "unknown_sni", "tenant_limit", "rate_limited", "no_backend", "proxy_header", "queue_timeout"], reasons);
 
         var backends = status.GetProperty("backends").EnumerateArray().ToArray();
         Assert.Equal(new[] { a.Address, b.Address }.Order(StringComparer.Ordinal), backends.Select(x => x.GetProperty("address").GetString()!).Order(StringComparer.Ordinal));

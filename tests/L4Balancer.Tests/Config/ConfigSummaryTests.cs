@@ -32,6 +32,7 @@ public class ConfigSummaryTests
             connection_rate = 200
             connection_burst = 400
             bandwidth = "100MB/s"
+            queue_timeout = "30s"
             [tenant.health]
             [[tenant.backend]]
             address = "10.1.0.11:443"
@@ -56,7 +57,7 @@ public class ConfigSummaryTests
             listener public-tls 0.0.0.0:8443 route=sni fallback=acme
             listener plain [::]:8080 route=port tenant=beta
             tenant acme sni=llm.acme.example,*.acme.example allow=10.0.0.0/8
-              limits max_connections=1000 connection_rate=200/s connection_burst=400 bandwidth=100MB/s
+              limits max_connections=1000 connection_rate=200/s connection_burst=400 bandwidth=100MB/s queue_timeout=30s max_queue=unlimited
               balance=least_connections retries=2 proxy_protocol=off
               health type=tcp interval=5s timeout=2s rise=2 fall=3
               backend 10.1.0.11:443 weight=2 max_connections=unlimited

@@ -14,6 +14,8 @@ public class StreamHistogramTests
 
         public IEnumerable<TenantBytes> LiveBytes() => [];
 
+        public IEnumerable<KeyValuePair<string, int>> Queues() => [];
+
         public FleetSample? Fleet() => null;
     }
 
