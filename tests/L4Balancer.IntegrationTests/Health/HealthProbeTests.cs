@@ -199,4 +199,24 @@ public class HealthProbeTests
 
         Assert.Equal(new CheckResult(CheckStatus.L7OK, "HTTP 200 X"), result);
     }
+
+    [Fact]
+    public async Task A_check_stopped_by_a_reload_is_cancelled_not_failed_and_its_connection_closed()
+    {
+        await using var backend = HealthBackends.Stalled();
+        var state = new BackendState("t", new BackendConfig { Address = backend.Address, EndPoint = backend.EndPoint, Port = backend.EndPoint.Port });
+        var probe = new HealthProbe(TimeProvider.System);
+
+        // Waiting for the status line, and inside the TLS handshake.
+        foreach (var settings in new[] { new HealthConfig { Type = HealthCheckType.Http, Timeout = TimeSpan.FromSeconds(20) }, new HealthConfig { Type = HealthCheckType.Tls, Timeout = TimeSpan.FromSeconds(20) } })
+        {
+            using var stop = new CancellationTokenSource();
+            var check = probe.ProbeAsync(state, settings, ProxyProtocolMode.Off, stop.Token).AsTask();
+            await Deadline.UntilAsync(() => backend.Active == 1, because: "the check connected");
+            await stop.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => check.WaitAsync(Deadline.After()));
+            await ClosedAsync(backend);
+        }
+    }
 }
