@@ -34,6 +34,13 @@ internal sealed record CommandLine(string Command, string? ConfigPath, LogFormat
                         return Fail("--config needs a file");
                     }
 
+                    if (config is not null)
+                    {
+                        // One file is read and reloaded; which of two would be is a guess either way
+                        // (issue 17). Several files are one file with include = [...].
+                        return Fail($"--config is given twice (\"{config}\" and \"{args[i + 1]}\"); give one file, and include others from it (include = [...])");
+                    }
+
                     config = args[++i];
                     break;
                 case "--log-format":

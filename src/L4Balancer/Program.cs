@@ -48,9 +48,9 @@ internal static class Program
             return ExitCodes.BadConfig;
         }
 
-        ConfigErrors.PrintWarnings(result);
-        Console.WriteLine(result.Warnings.Count == 0 ? $"{path}: ok" : $"{path}: ok, with {result.Warnings.Count} warning(s)");
+        Console.WriteLine($"{path}: ok");
         Console.Write(ConfigSummary.Format(result.Config));
+        ConfigErrors.PrintWarnings(result);
         return ExitCodes.Ok;
     }
 
@@ -68,7 +68,9 @@ internal static class Program
                 return ExitCodes.BadConfig;
             }
 
-            return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated, warnings: result.Warnings);
+            ConfigErrors.PrintWarnings(result);
+
+            return await BalancerHost.RunAsync(result.Config, format, configPath: path, activated: activated);
         }
 
         activated?.Dispose(); // a successor serves the sockets its predecessor hands over
@@ -105,6 +107,6 @@ internal static class Program
             return ExitCodes.Fatal;
         }
 
-        return await BalancerHost.RunAsync(result.Config, format, configPath: path, successor: successor, warnings: result.Warnings);
+        return await BalancerHost.RunAsync(result.Config, format, configPath: path, successor: successor);
     }
 }

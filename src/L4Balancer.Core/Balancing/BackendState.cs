@@ -50,6 +50,7 @@ internal sealed class BackendState
     private readonly TimeProvider _time;
     private CheckResult? _lastCheck;
     private long _lastChangeTicks;
+    private int _weightOverride = -1;
 
     /// <param name="time">Stamps <see cref="LastChange"/>.</param>
     public BackendState(string tenant, BackendConfig config, TimeProvider? time = null)
@@ -95,8 +96,14 @@ internal sealed class BackendState
     /// <summary>The configured weight (the status shows it beside <see cref="EffectiveWeight"/>).</summary>
     public int Weight => Config.Weight;
 
+    /// <summary>The weight an operator set through the admin API (issue 17); null when the configured one applies.</summary>
+    public int? WeightOverride => Volatile.Read(ref _weightOverride) is >= 0 and var w ? w : null;
+
+    /// <summary>The operator's weight if set, else the configured one: what an agent's weight% scales.</summary>
+    public int BaseWeight => Volatile.Read(ref _weightOverride) is >= 0 and var w ? w : Weight;
+
     /// <summary>
-    /// The weight the pickers use: the configured one, scaled by a fresh agent report's percentage the way
+    /// The weight the pickers use: the configured one (or the operator's, <see cref="BaseWeight"/>), scaled by a fresh agent report's percentage the way
     /// HAProxy scales a server's initial weight (capped at 256, HAProxy's largest weight, or the configured
     /// weight if that is larger). Rounded to the nearest, and never below 1 unless the agent said 0%:
     /// HAProxy truncates, so "50%" on its default weight 1 reads as 0, a drain the agent never asked for.
@@ -106,16 +113,16 @@ internal sealed class BackendState
     {
         get
         {
-            var weight = Weight;
+            var weight = BaseWeight;
             var percent = Volatile.Read(ref _agentWeightPercent);
             if (percent < 0)
             {
                 return weight;
             }
 
-            if (percent == 0)
+            if (percent == 0 || weight == 0)
             {
-                return 0;
+                return 0; // the operator's weight 0 stays 0 whatever the agent says: scaling 0 must not round up to 1
             }
 
             var scaled = ((long)weight * percent + 50) / 100;
@@ -225,11 +232,23 @@ internal sealed class BackendState
     }
 
     /// <summary>
-    /// A reload's config for this backend. A host name that no longer resolves takes it down with DNS
+    /// Takes a reload's config for this backend. A host name that no longer resolves takes it down with DNS
     /// (its last address is kept but not used); one that resolves again brings it back as a lookup does.
     /// </summary>
-    public void UpdateConfig(BackendConfig config)
+    /// <returns>
+    /// The operator's weight it cleared, or null: a weight set through the admin API holds until a reload
+    /// changes this backend's configured weight, which is the newer word on it (HAProxy's <c>set weight</c>
+    /// lasts until its next reload; here a reload that leaves the weight alone keeps it).
+    /// </returns>
+    public int? UpdateConfig(BackendConfig config)
     {
+        var previous = Volatile.Read(ref _config);
+        int? cleared = null;
+        if (config.Weight != previous.Weight && Interlocked.Exchange(ref _weightOverride, -1) is >= 0 and var w)
+        {
+            cleared = w;
+        }
+
         if (config.EndPoint is { } endPoint)
         {
             Volatile.Write(ref _config, config);
@@ -242,6 +261,21 @@ internal sealed class BackendState
             ChangeFlag(UnresolvedFlag, true);
             Volatile.Write(ref _config, config);
         }
+
+        return cleared;
+    }
+
+    /// <summary>
+    /// The operator's weight (0 takes the backend out of rotation, as HAProxy's <c>set weight 0</c>); the
+    /// configured weight itself clears the override, so setting it back leaves nothing to remember.
+    /// </summary>
+    /// <returns>The weight the pickers used before (<see cref="BaseWeight"/>, before an agent's share).</returns>
+    public int SetWeightOverride(int weight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        var previous = BaseWeight;
+        Volatile.Write(ref _weightOverride, weight == Weight ? -1 : weight);
+        return previous;
     }
 
     /// <summary>

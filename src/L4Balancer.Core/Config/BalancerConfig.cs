@@ -11,6 +11,9 @@ internal sealed record BalancerConfig
     public IReadOnlyList<ListenerConfig> Listeners { get; init; } = [];
     public IReadOnlyList<TenantConfig> Tenants { get; init; } = [];
 
+    /// <summary>The files the config file included, as messages name them, in the order read (<c>check</c> lists them).</summary>
+    public IReadOnlyList<string> IncludedFiles { get; init; } = [];
+
     /// <summary>The file this snapshot was read from, if any (reload reads it again).</summary>
     public string? SourcePath { get; init; }
 

@@ -34,9 +34,14 @@ internal static partial class BoundedFile
     private const int RegularFile = 0x8000;
 
     /// <param name="error">Why not, to follow "cannot read …: ", e.g. <c>not a regular file (FIFO)</c>.</param>
-    public static bool TryRead(string path, int maxBytes, [NotNullWhen(true)] out byte[]? content, [NotNullWhen(false)] out string? error)
+    public static bool TryRead(string path, int maxBytes, [NotNullWhen(true)] out byte[]? content, [NotNullWhen(false)] out string? error) =>
+        TryRead(path, maxBytes, out content, out error, out _);
+
+    /// <param name="tooLarge">Whether it failed only for its size (the caller may say why the limit was smaller).</param>
+    public static bool TryRead(string path, int maxBytes, [NotNullWhen(true)] out byte[]? content, [NotNullWhen(false)] out string? error, out bool tooLarge)
     {
         content = null;
+        tooLarge = false;
         var descriptor = Open(path, OpenReadOnly | OpenNonBlocking | OpenCloseOnExec | OpenNoControllingTerminal);
         if (descriptor < 0)
         {
@@ -63,6 +68,7 @@ internal static partial class BoundedFile
         if (size > (ulong)maxBytes)
         {
             error = TooLarge(maxBytes);
+            tooLarge = true;
             return false;
         }
 
@@ -79,6 +85,7 @@ internal static partial class BoundedFile
                     if (buffer.Length > maxBytes)
                     {
                         error = TooLarge(maxBytes);
+                        tooLarge = true;
                         return false;
                     }
 

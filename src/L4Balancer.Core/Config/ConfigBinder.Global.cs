@@ -47,7 +47,7 @@ internal sealed partial class ConfigBinder
     {
         var reader = new ConfigTableReader(table, "admin", _diagnostics);
         var listen = reader.RequiredString("listen");
-        var tokenText = reader.RequiredString("token");
+        var tokens = BindAdminTokens(reader);
         reader.ReportUnknownKeys();
 
         System.Net.IPEndPoint? endPoint = null;
@@ -56,8 +56,86 @@ internal sealed partial class ConfigBinder
             reader.Error(l.Line, $"listen {error}");
         }
 
-        var token = tokenText is { } t ? ResolveSecret(reader, t, "token") : null;
-        return endPoint is not null && token is not null ? new AdminConfig { Listen = endPoint, Token = token } : null;
+        return endPoint is not null && tokens is not null ? new AdminConfig { Listen = endPoint, Tokens = tokens } : null;
+    }
+
+    /// <summary>
+    /// <c>token = "..."</c> (one token of scope operate, the form before issue 17) or <c>[[admin.token]]</c>
+    /// entries with <c>token</c> and <c>scope</c>. TOML makes the two exclusive: one key cannot be both a
+    /// string and an array of tables. Null after an error.
+    /// </summary>
+    private List<AdminToken>? BindAdminTokens(ConfigTableReader reader)
+    {
+        const string Forms = "token = \"env:NAME\" (scope operate) or [[admin.token]] entries with token and scope";
+        if (!reader.Has("token"))
+        {
+            reader.Error(reader.Line, $"token is required: {Forms}");
+            return null;
+        }
+
+        var entry = reader.Entry("token")!;
+        if (entry.Value is Tomlyn.Syntax.StringValueSyntax)
+        {
+            return reader.String("token") is { } text && ResolveSecret(reader, text, "token") is { } secret
+                ? [new AdminToken(secret, AdminScope.Operate)]
+                : null;
+        }
+
+        if (entry.Tables is not { } tables)
+        {
+            reader.Error(entry.Line, entry.Value is Tomlyn.Syntax.ArraySyntax { Items.ChildrenCount: 0 }
+                ? $"token = [] gives no token: {Forms}"
+                : $"token must be a string or [[admin.token]] tables, not {entry.Describe()}");
+            return null;
+        }
+
+        if (tables.Count == 0)
+        {
+            reader.Error(entry.Line, $"[[admin.token]] gives no token: {Forms}");
+            return null;
+        }
+
+        var tokens = new List<AdminToken>();
+        var seen = new List<(int Number, int Line)>(); // of each entry in tokens
+        var valid = true;
+        for (var i = 0; i < tables.Count; i++)
+        {
+            var item = new ConfigTableReader(tables[i], $"admin.token #{i + 1}", _diagnostics);
+            var text = item.RequiredString("token");
+            AdminScope? scope = null;
+            if (!item.Has("scope"))
+            {
+                // No default: a forgotten scope must not hand out operate, and read where operate was meant
+                // would only show up at the first drain that is refused.
+                item.Error(item.Line, "scope is required: \"read\" or \"operate\"");
+            }
+            else
+            {
+                scope = item.Choice("scope", AdminScope.Read, ("read", AdminScope.Read), ("operate", AdminScope.Operate));
+            }
+
+            item.ReportUnknownKeys();
+            var secret = text is { } t ? ResolveSecret(item, t, "token") : null;
+            if (secret is null || scope is null)
+            {
+                valid = false;
+                continue;
+            }
+
+            // The same secret twice would have two scopes, or one entry too many: either way a mistake.
+            var same = tokens.FindIndex(k => string.Equals(k.Secret, secret, StringComparison.Ordinal));
+            if (same >= 0)
+            {
+                item.Error(text!.Value.Line, $"token is the same secret as admin.token #{seen[same].Number} (line {seen[same].Line}); give each entry its own");
+                valid = false;
+                continue;
+            }
+
+            tokens.Add(new AdminToken(secret, scope.Value));
+            seen.Add((i + 1, text!.Value.Line));
+        }
+
+        return valid ? tokens : null;
     }
 
     /// <summary>

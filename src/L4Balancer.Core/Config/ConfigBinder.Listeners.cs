@@ -20,7 +20,7 @@ internal sealed partial class ConfigBinder
             var name = ReadName(reader, "listener");
             if (name is not null && !names.TryAdd(name, reader.Line))
             {
-                _diagnostics.Add(reader.KeyLine("name"), $"listener \"{name}\" is already defined on line {names[name]}");
+                _diagnostics.Add(reader.KeyLine("name"), $"listener \"{name}\" is already defined {_diagnostics.Refer(names[name], reader.KeyLine("name"))}");
             }
 
             var bind = ReadBind(reader, binds);

@@ -28,7 +28,7 @@ internal sealed partial class ConfigBinder
             var name = ReadName(reader, "tenant");
             if (name is not null && !names.TryAdd(name, reader.Line))
             {
-                _diagnostics.Add(reader.KeyLine("name"), $"tenant \"{name}\" is already defined on line {names[name]}");
+                _diagnostics.Add(reader.KeyLine("name"), $"tenant \"{name}\" is already defined {_diagnostics.Refer(names[name], reader.KeyLine("name"))}");
             }
 
             // Tenants are not tied to sni listeners, so a name claimed twice is ambiguous on every one of them.
@@ -272,7 +272,7 @@ internal sealed partial class ConfigBinder
 
             if (!seen.TryAdd(resolved.Identity, text.Line))
             {
-                tenant.Error(text.Line, $"backend \"{text.Value}\" is listed twice (first on line {seen[resolved.Identity]})");
+                tenant.Error(text.Line, $"backend \"{text.Value}\" is listed twice (first {_diagnostics.Refer(seen[resolved.Identity], text.Line)})");
                 continue;
             }
 

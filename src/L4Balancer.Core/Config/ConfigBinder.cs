@@ -36,6 +36,7 @@ internal sealed partial class ConfigBinder
         var cluster = reader.Table("cluster", "[cluster]") is { } clusterTable ? BindCluster(clusterTable) : null;
         var tenantTables = reader.TableArray("tenant", "[[tenant]]") ?? [];
         var listenerTables = reader.TableArray("listener", "[[listener]]") ?? [];
+        reader.Entry("include"); // expanded by ConfigSources: its tables are in the arrays above
         reader.ReportUnknownKeys();
         if (listenerTables.Count == 0 && !reader.Has("listener"))
         {
@@ -54,6 +55,7 @@ internal sealed partial class ConfigBinder
         var anyServerName = tenantTables.Any(t => t.Find("sni")?.Value is ArraySyntax { Items.ChildrenCount: > 0 });
         var listeners = BindListeners(listenerTables, tenantNames, anyServerName, out var hasSniListener);
         var tenants = BindTenants(tenantTables, hasSniListener);
+        WarnUnreachable(listenerTables, tenantTables);
         return new BalancerConfig
         {
             Global = global,

@@ -5,10 +5,7 @@ namespace L4Balancer.Core.Config;
 /// <summary>Either a valid snapshot or every error found (never both).</summary>
 internal sealed record ConfigLoadResult(BalancerConfig? Config, IReadOnlyList<ConfigError> Errors)
 {
-    /// <summary>
-    /// Problems that do not stop the config from serving (a backend host name that does not resolve: that
-    /// backend starts down). <c>check</c> prints them, <c>run</c> and a reload log them.
-    /// </summary>
+    /// <summary>What <c>check</c> prints after the summary (or with the errors): valid, but most likely not what was meant.</summary>
     public IReadOnlyList<ConfigError> Warnings { get; init; } = [];
 
     [MemberNotNullWhen(true, nameof(Config))]

@@ -1,11 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.RegularExpressions;
-using Tomlyn;
-using Tomlyn.Parsing;
-using Tomlyn.Syntax;
 
 namespace L4Balancer.Core.Config;
 
@@ -13,7 +7,7 @@ namespace L4Balancer.Core.Config;
 /// Reads and validates the TOML config: TOML syntax first (Tomlyn), then the schema and the
 /// cross-references, reporting every problem as <c>FILE:LINE: message</c>.
 /// </summary>
-internal static partial class ConfigLoader
+internal static class ConfigLoader
 {
     /// <summary>
     /// The config file is read whole before parsing; a bound keeps a wrong path (a log, an image, a
@@ -31,7 +25,10 @@ internal static partial class ConfigLoader
     public static readonly TimeSpan LookupBudget = TimeSpan.FromSeconds(10);
 
     /// <param name="path">Used as written in messages; <see cref="BalancerConfig.SourcePath"/> gets the full path for reloads.</param>
-    public static ConfigLoadResult LoadFile(string path)
+    public static ConfigLoadResult LoadFile(string path) => LoadFile(path, Environment.GetEnvironmentVariable);
+
+    /// <param name="environment">For <c>${NAME}</c> in string values (a seam for tests): null when a variable is not set.</param>
+    public static ConfigLoadResult LoadFile(string path, Func<string, string?> environment)
     {
         string fullPath;
         try
@@ -48,21 +45,19 @@ internal static partial class ConfigLoader
             return new ConfigLoadResult(null, [new ConfigError(path, null, $"cannot read the config file: {error}")]);
         }
 
-        var result = Parse(Decode(bytes), path);
+        // The included files share what the main file left of the limit.
+        var result = Parse(ConfigSources.Decode(bytes), path, DefaultResolver(), environment, MaxConfigBytes - bytes.Length);
         return result.IsValid ? result with { Config = result.Config with { SourcePath = fullPath } } : result;
     }
 
-    /// <summary>As <see cref="File.ReadAllText(string)"/> decodes: UTF-8 unless a byte order mark says otherwise.</summary>
-    private static string Decode(byte[] bytes)
-    {
-        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
-    }
+    public static ConfigLoadResult Parse(string text, string fileName) =>
+        Parse(text, fileName, DefaultResolver(), Environment.GetEnvironmentVariable, MaxConfigBytes);
 
-    public static ConfigLoadResult Parse(string text, string fileName)
+    /// <summary>Resolves backend host names within <see cref="LookupBudget"/> for the whole load.</summary>
+    private static Func<string, IPAddress[]> DefaultResolver()
     {
         var started = Stopwatch.GetTimestamp();
-        return Parse(text, fileName, host =>
+        return host =>
         {
             var left = LookupBudget - Stopwatch.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
@@ -71,62 +66,30 @@ internal static partial class ConfigLoader
             }
 
             return ResolveHost(host, Dns.GetHostAddressesAsync, left < LookupTimeout ? left : LookupTimeout);
-        });
+        };
     }
 
     /// <param name="resolveHost">DNS for backend host names; tests pass a fake one.</param>
-    public static ConfigLoadResult Parse(string text, string fileName, Func<string, IPAddress[]> resolveHost)
+    public static ConfigLoadResult Parse(string text, string fileName, Func<string, IPAddress[]> resolveHost) =>
+        Parse(text, fileName, resolveHost, Environment.GetEnvironmentVariable, MaxConfigBytes);
+
+    /// <param name="text">The main file; the files it includes are read from disk, relative to <paramref name="fileName"/>.</param>
+    /// <param name="resolveHost">DNS for backend host names; tests pass a fake one.</param>
+    /// <param name="environment">For <c>${NAME}</c>; tests pass a fake one.</param>
+    /// <param name="includeBytes">What the included files may add up to.</param>
+    public static ConfigLoadResult Parse(string text, string fileName, Func<string, IPAddress[]> resolveHost, Func<string, string?> environment, int includeBytes = MaxConfigBytes)
     {
         var diagnostics = new ConfigDiagnostics(fileName);
-        DocumentSyntax document;
-        try
+        var (root, incomplete, included) = ConfigSources.Read(text, fileName, diagnostics, environment, includeBytes);
+        if (root is null || incomplete)
         {
-            document = SyntaxParser.Parse(text, fileName, validate: true);
-        }
-        catch (TomlException e)
-        {
-            // Tomlyn reports most problems as diagnostics but throws for some, e.g. arrays or inline
-            // tables nested deeper than its limit (64): check died of that with exit 134 (issue 11).
-            var depth = MaxDepth().Match(e.Message);
-            if (depth.Success)
-            {
-                var limit = int.Parse(depth.Groups["depth"].Value, CultureInfo.InvariantCulture);
-                diagnostics.Add(e.Line ?? TomlNesting.LineReaching(text, limit), $"arrays and inline tables are nested more than {limit - 1} deep");
-            }
-            else
-            {
-                diagnostics.Add(e.Line, Reword(e.Message));
-            }
-
-            return new ConfigLoadResult(null, diagnostics.ToList());
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NotSupportedException)
-        {
-            // A parser bug on odd input is still the input's problem to the operator, and must not
-            // take a running balancer's reload (or check) down with it.
-            diagnostics.Add(null, $"cannot parse the file as TOML: {e.Message}");
-            return new ConfigLoadResult(null, diagnostics.ToList());
+            return new ConfigLoadResult(null, diagnostics.ToList()) { Warnings = diagnostics.Warnings() };
         }
 
-        if (document.HasErrors)
-        {
-            // The tree of a document with syntax errors is partial; schema errors found in it would be noise.
-            foreach (var message in document.Diagnostics)
-            {
-                if (message.Kind == DiagnosticMessageKind.Error)
-                {
-                    diagnostics.Add(message.Span.Start.Line + 1, Reword(message.Message));
-                }
-            }
-
-            return new ConfigLoadResult(null, diagnostics.ToList());
-        }
-
-        var root = TomlSourceReader.Read(document, diagnostics);
         var config = new ConfigBinder(diagnostics, resolveHost, DirectoryOf(fileName)).Bind(root);
         return diagnostics.HasErrors
-            ? new ConfigLoadResult(null, diagnostics.ToList()) { Warnings = diagnostics.Warnings }
-            : new ConfigLoadResult(config, []) { Warnings = diagnostics.Warnings };
+            ? new ConfigLoadResult(null, diagnostics.ToList()) { Warnings = diagnostics.Warnings() }
+            : new ConfigLoadResult(config with { IncludedFiles = included }, []) { Warnings = diagnostics.Warnings() };
     }
 
     /// <summary>
@@ -169,22 +132,4 @@ internal static partial class ConfigLoader
             return Environment.CurrentDirectory;
         }
     }
-
-    /// <summary>
-    /// Tomlyn quotes the whole earlier definition (a table with all its keys, newlines shown as ␤) when a
-    /// key is redefined; the line of the first definition is all the operator needs.
-    /// </summary>
-    private static string Reword(string message)
-    {
-        var match = RedefinedKey().Match(message);
-        return match.Success
-            ? $"key \"{match.Groups["key"].Value}\" is already defined on line {match.Groups["line"].Value}"
-            : message;
-    }
-
-    [GeneratedRegex(@"maximum depth of (?<depth>\d+) has been exceeded")]
-    private static partial Regex MaxDepth();
-
-    [GeneratedRegex(@"^The key `(?<key>[^`]*)` is already defined at \((?<line>\d+),\d+\)", RegexOptions.Singleline)]
-    private static partial Regex RedefinedKey();
 }

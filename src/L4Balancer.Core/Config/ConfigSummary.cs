@@ -24,7 +24,11 @@ internal static class ConfigSummary
             $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} upgrade_timeout={Duration(global.UpgradeTimeout)} " +
             $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")}{List(" deny=", global.Deny)}");
 
-        Line(text, config.Admin is { } admin ? $"admin {admin.Listen}" : "admin off");
+        Line(text, config.Admin is { } admin ? $"admin {admin.Listen} {AdminTokens(admin)}" : "admin off");
+        foreach (var file in config.IncludedFiles)
+        {
+            Line(text, $"include {file}");
+        }
 
         foreach (var listener in config.Listeners)
         {
@@ -110,4 +114,12 @@ internal static class ConfigSummary
             HashKey.ClientIp => "client_ip",
             _ => value.ToString().ToLowerInvariant(),
         };
+
+    /// <summary>"tokens: 1 operate, 2 read": what a deploy check wants to see, never the secrets.</summary>
+    private static string AdminTokens(AdminConfig admin)
+    {
+        var operate = admin.Tokens.Count(t => t.Scope == AdminScope.Operate);
+        var read = admin.Tokens.Count - operate;
+        return read == 0 ? $"tokens: {operate} operate" : $"tokens: {operate} operate, {read} read";
+    }
 }

@@ -13,6 +13,9 @@ internal sealed class ConfigTableReader
     private readonly ConfigDiagnostics _diagnostics;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
+    /// <summary>Every key the binder asked for, present or not: the keys valid here, in the order asked, for "did you mean".</summary>
+    private readonly List<string> _asked = [];
+
     public ConfigTableReader(TomlSourceTable table, string context, ConfigDiagnostics diagnostics)
     {
         _table = table;
@@ -36,6 +39,11 @@ internal sealed class ConfigTableReader
 
     public TomlSourceEntry? Entry(string key)
     {
+        if (!_asked.Contains(key))
+        {
+            _asked.Add(key);
+        }
+
         var entry = _table.Find(key);
         if (entry is not null)
         {
@@ -264,11 +272,11 @@ internal sealed class ConfigTableReader
         {
             if (item.Value is StringValueSyntax { Value: { } text })
             {
-                items.Add(new LocatedString(text, TomlSourceReader.LineOf(item.Value)));
+                items.Add(new LocatedString(text, entry.LineOf(item.Value)));
             }
             else if (item.Value is not null)
             {
-                Error(TomlSourceReader.LineOf(item.Value), $"{key} must contain only strings, not {TomlSourceEntry.Describe(item.Value)}");
+                Error(entry.LineOf(item.Value), $"{key} must contain only strings, not {TomlSourceEntry.Describe(item.Value)}");
             }
         }
 
@@ -315,6 +323,10 @@ internal sealed class ConfigTableReader
         return null;
     }
 
+    /// <summary>
+    /// Every key not read is an error, with the closest valid key of this table when one is close
+    /// (<see cref="KeySuggestion"/>): call it after every key the table may hold has been asked for.
+    /// </summary>
     public void ReportUnknownKeys()
     {
         foreach (var entry in _table.Entries)
@@ -322,7 +334,9 @@ internal sealed class ConfigTableReader
             if (!_read.Contains(entry.Key))
             {
                 var what = entry.Value is null ? "table" : "key";
-                Error(entry.Line, $"unknown {what} \"{entry.Key}\"");
+                var suggestion = KeySuggestion.Closest(entry.Key, _asked);
+                var hint = suggestion is null ? "" : $" (did you mean \"{suggestion}\"?)";
+                Error(entry.Line, $"unknown {what} \"{entry.Key}\"{hint}");
             }
         }
     }

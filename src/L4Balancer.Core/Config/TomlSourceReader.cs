@@ -2,12 +2,36 @@ using Tomlyn.Syntax;
 
 namespace L4Balancer.Core.Config;
 
-/// <summary>Folds a Tomlyn syntax tree, already validated by Tomlyn, into <see cref="TomlSourceTable"/>s.</summary>
-internal static class TomlSourceReader
+/// <summary>
+/// Folds the Tomlyn syntax tree of one file, already validated by Tomlyn, into <see cref="TomlSourceTable"/>s,
+/// with lines in the load's line space and <c>${NAME}</c> in string values substituted.
+/// </summary>
+internal sealed class TomlSourceReader
 {
-    public static TomlSourceTable Read(DocumentSyntax document, ConfigDiagnostics diagnostics)
+    private readonly int _lineBase;
+    private readonly Func<string, string?> _environment;
+    private bool _substitutionFailed;
+
+    /// <param name="lineBase">The file's base in the load's line space (<see cref="ConfigDiagnostics.AddFile"/>).</param>
+    /// <param name="environment">For <c>${NAME}</c>: null when a variable is not set.</param>
+    private TomlSourceReader(int lineBase, Func<string, string?> environment)
     {
-        var root = new TomlSourceTable(1);
+        _lineBase = lineBase;
+        _environment = environment;
+    }
+
+    /// <param name="substitutionFailed">Whether a <c>${NAME}</c> could not be substituted (reported), which leaves values the binder would misreport.</param>
+    public static TomlSourceTable Read(DocumentSyntax document, ConfigDiagnostics diagnostics, int lineBase, Func<string, string?> environment, out bool substitutionFailed)
+    {
+        var reader = new TomlSourceReader(lineBase, environment);
+        var root = reader.Read(document, diagnostics);
+        substitutionFailed = reader._substitutionFailed;
+        return root;
+    }
+
+    private TomlSourceTable Read(DocumentSyntax document, ConfigDiagnostics diagnostics)
+    {
+        var root = new TomlSourceTable(_lineBase + 1);
         foreach (var keyValue in document.KeyValues)
         {
             AddKeyValue(root, keyValue, diagnostics);
@@ -45,10 +69,10 @@ internal static class TomlSourceReader
         return root;
     }
 
-    /// <summary>1-based, as editors count; Tomlyn's positions are 0-based.</summary>
-    public static int LineOf(SyntaxNodeBase node) => node.Span.Start.Line + 1;
+    /// <summary>1-based, as editors count, in the load's line space; Tomlyn's positions are 0-based.</summary>
+    private int LineOf(SyntaxNodeBase node) => _lineBase + node.Span.Start.Line + 1;
 
-    private static void AddKeyValue(TomlSourceTable table, KeyValueSyntax keyValue, ConfigDiagnostics diagnostics)
+    private void AddKeyValue(TomlSourceTable table, KeyValueSyntax keyValue, ConfigDiagnostics diagnostics)
     {
         if (keyValue.Key is not { } key || keyValue.Value is not { } value)
         {
@@ -67,12 +91,12 @@ internal static class TomlSourceReader
         TomlSourceEntry entry;
         if (value is InlineTableSyntax inline)
         {
-            entry = TomlSourceEntry.ForTable(name, line, ReadInline(inline, line, diagnostics));
+            entry = TomlSourceEntry.ForTable(name, line, _lineBase, ReadInline(inline, line, diagnostics));
         }
         else if (value is ArraySyntax array && array.Items.ChildrenCount > 0 && array.Items.All(i => i.Value is InlineTableSyntax))
         {
             // backend = [{ address = "..." }, ...] means the same as [[tenant.backend]] headers.
-            entry = TomlSourceEntry.ForTables(name, line);
+            entry = TomlSourceEntry.ForTables(name, line, _lineBase);
             foreach (var item in array.Items)
             {
                 entry.Tables!.Add(ReadInline((InlineTableSyntax)item.Value!, LineOf(item.Value!), diagnostics));
@@ -80,7 +104,8 @@ internal static class TomlSourceReader
         }
         else
         {
-            entry = TomlSourceEntry.ForValue(name, line, value);
+            Substitute(value, name, diagnostics);
+            entry = TomlSourceEntry.ForValue(name, line, _lineBase, value);
         }
 
         if (!parent.TryAdd(entry))
@@ -89,7 +114,44 @@ internal static class TomlSourceReader
         }
     }
 
-    private static TomlSourceTable ReadInline(InlineTableSyntax inline, int line, ConfigDiagnostics diagnostics)
+    /// <summary>
+    /// <c>${NAME}</c> in every string of a value (the items of an array too), in place; keys and
+    /// numbers are never substituted. Each error is on the line of the string that has it.
+    /// </summary>
+    private void Substitute(ValueSyntax value, string key, ConfigDiagnostics diagnostics)
+    {
+        switch (value)
+        {
+            case StringValueSyntax { Value: { } text } node:
+                var errors = new List<string>();
+                var expanded = EnvironmentSubstitution.Expand(text, _environment, errors);
+                foreach (var error in errors)
+                {
+                    diagnostics.Add(LineOf(node), $"{key}: {error}");
+                    _substitutionFailed = true;
+                }
+
+                // With an error the value stays as written: "${DIR}/*.toml" with DIR unset must not
+                // become "/*.toml".
+                if (errors.Count == 0)
+                {
+                    node.Value = expanded;
+                }
+                break;
+            case ArraySyntax array:
+                foreach (var item in array.Items)
+                {
+                    if (item.Value is { } itemValue)
+                    {
+                        Substitute(itemValue, key, diagnostics);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private TomlSourceTable ReadInline(InlineTableSyntax inline, int line, ConfigDiagnostics diagnostics)
     {
         var table = new TomlSourceTable(line);
         foreach (var item in inline.Items)
@@ -104,7 +166,7 @@ internal static class TomlSourceReader
     }
 
     /// <summary>Walks (creating implicit tables) to the table that holds the last key of <paramref name="path"/>.</summary>
-    private static TomlSourceTable? Descend(TomlSourceTable table, IReadOnlyList<string> path, int line, ConfigDiagnostics diagnostics)
+    private TomlSourceTable? Descend(TomlSourceTable table, IReadOnlyList<string> path, int line, ConfigDiagnostics diagnostics)
     {
         for (var i = 0; i < path.Count - 1; i++)
         {
@@ -112,7 +174,7 @@ internal static class TomlSourceReader
             if (entry is null)
             {
                 var created = new TomlSourceTable(line);
-                table.TryAdd(TomlSourceEntry.ForTable(path[i], line, created));
+                table.TryAdd(TomlSourceEntry.ForTable(path[i], line, _lineBase, created));
                 table = created;
             }
             else if (entry.Table is not null)
@@ -134,13 +196,13 @@ internal static class TomlSourceReader
         return table;
     }
 
-    private static TomlSourceTable? GetOrAddTable(TomlSourceTable parent, string key, int line, ConfigDiagnostics diagnostics)
+    private TomlSourceTable? GetOrAddTable(TomlSourceTable parent, string key, int line, ConfigDiagnostics diagnostics)
     {
         var entry = parent.Find(key);
         if (entry is null)
         {
             var table = new TomlSourceTable(line);
-            parent.TryAdd(TomlSourceEntry.ForTable(key, line, table));
+            parent.TryAdd(TomlSourceEntry.ForTable(key, line, _lineBase, table));
             return table;
         }
 
@@ -152,12 +214,12 @@ internal static class TomlSourceReader
         return entry.Table;
     }
 
-    private static TomlSourceTable? AddArrayElement(TomlSourceTable parent, string key, int line, ConfigDiagnostics diagnostics)
+    private TomlSourceTable? AddArrayElement(TomlSourceTable parent, string key, int line, ConfigDiagnostics diagnostics)
     {
         var entry = parent.Find(key);
         if (entry is null)
         {
-            entry = TomlSourceEntry.ForTables(key, line);
+            entry = TomlSourceEntry.ForTables(key, line, _lineBase);
             parent.TryAdd(entry);
         }
 

@@ -35,6 +35,9 @@ internal sealed record HandoverMessage
 
     public IReadOnlyList<DrainedBackend>? Drains { get; init; }
 
+    /// <summary>With <c>state</c>: the weights the operator set (issue 17); absent from a predecessor older than that.</summary>
+    public IReadOnlyList<WeightedBackend>? Weights { get; init; }
+
     public long? UpgradesOk { get; init; }
 
     public long? UpgradesError { get; init; }

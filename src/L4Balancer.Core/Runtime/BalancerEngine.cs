@@ -205,10 +205,20 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
             var bound = await BindAllAsync(config.Listeners, config.Global.Backlog, start.Adopted).ConfigureAwait(false);
             State.Commit(snapshot);
 
-            // The predecessor's drains hold before the first connection is accepted.
+            // The predecessor's drains hold before the first connection is accepted, and so do its weights
+            // where this config still gives the backend the weight they were set against.
             foreach (var drained in start.Drains)
             {
                 SetDraining(snapshot, drained.Tenant, drained.Address, draining: true);
+            }
+
+            foreach (var weighted in start.Weights)
+            {
+                if (snapshot.Tenants.GetValueOrDefault(weighted.Tenant)?.FindBackend(weighted.Address) is { } backend
+                    && backend.Weight == weighted.ConfiguredWeight)
+                {
+                    backend.SetWeightOverride(weighted.Weight);
+                }
             }
 
             Publish(snapshot);
@@ -341,7 +351,11 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
 
             RefreshDescriptorBudget(); // listeners, backends and [admin] set the reserve
             LogBackendChanges(old, snapshot);
-            State.Commit(snapshot);
+            foreach (var (backend, cleared, oldWeight) in State.Commit(snapshot))
+            {
+                RuntimeLog.BackendWeightOverrideCleared(_logger, backend.Tenant, backend.Address, cleared, oldWeight, backend.Weight);
+            }
+
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
             StartListeners(bound);
             Health.Apply(snapshot.Tenants.Values, config.Global.ResolveInterval);
@@ -381,6 +395,33 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         return result;
     }
 
+    /// <summary>
+    /// Sets a backend's weight (issue 17) on its surviving state, next to the drain flag, so it holds across
+    /// reloads the same way, until one changes the backend's configured weight. Per instance: unlike a drain
+    /// it is not sent to the fleet (README "Admin API").
+    /// </summary>
+    public DrainResult SetWeight(string tenant, string address, int weight)
+    {
+        if (Volatile.Read(ref _current) is not { } snapshot)
+        {
+            return DrainResult.NotStarted;
+        }
+
+        if (!snapshot.Tenants.TryGetValue(tenant, out var state))
+        {
+            return DrainResult.NoSuchTenant;
+        }
+
+        if (state.FindBackend(address) is not { } backend)
+        {
+            return DrainResult.NoSuchBackend;
+        }
+
+        var previous = backend.SetWeightOverride(weight);
+        RuntimeLog.BackendWeightSet(_logger, tenant, backend.Address, weight, previous, backend.Weight);
+        return new DrainResult(DrainStatus.Applied, backend);
+    }
+
     /// <summary>The fleet membership's state for <c>/api/status</c>; null without <c>[cluster]</c>.</summary>
     public ClusterStatus? GetClusterStatus() => _cluster?.Status();
 
@@ -413,6 +454,14 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         CurrentOrNull is not { } snapshot
             ? []
             : [.. snapshot.Tenants.Values.SelectMany(t => t.Backends).Where(b => b.IsDraining).Select(b => new DrainedBackend(b.Tenant, b.Address))];
+
+    /// <summary>The backends of the serving config whose weight the operator set, for a successor to keep.</summary>
+    public IReadOnlyList<WeightedBackend> WeightedBackends() =>
+        CurrentOrNull is not { } snapshot
+            ? []
+            : [.. snapshot.Tenants.Values.SelectMany(t => t.Backends)
+                .Where(b => b.WeightOverride is not null)
+                .Select(b => new WeightedBackend(b.Tenant, b.Address, b.WeightOverride!.Value, b.Weight))];
 
     /// <summary>Every listener serving now with its socket, for a binary upgrade to hand over.</summary>
     public IReadOnlyList<Listener> ListenersForHandover()

@@ -9,5 +9,8 @@ namespace L4Balancer.Core.Runtime;
 /// </summary>
 internal sealed record EngineStart(long Generation, IReadOnlyList<DrainedBackend> Drains, AdoptedSockets? Adopted)
 {
+    /// <summary>The weights the operator set there (issue 17), kept where this config leaves the configured weight alone.</summary>
+    public IReadOnlyList<WeightedBackend> Weights { get; init; } = [];
+
     public static EngineStart Fresh { get; } = new(1, [], null);
 }

@@ -11,6 +11,13 @@ internal interface IBalancerCommands
     DrainResult SetDraining(string tenant, string address, bool draining);
 
     /// <summary>
+    /// Sets a backend's weight on this instance (0 = no new connections), kept until a reload changes its
+    /// configured weight; the configured weight itself clears the override. Says why nothing happened otherwise.
+    /// </summary>
+    /// <param name="weight">0 or more.</param>
+    DrainResult SetWeight(string tenant, string address, int weight);
+
+    /// <summary>
     /// An accept outside the engine (the admin endpoint's) found no descriptor: give up the spare ones
     /// so the runtime can keep working, as the engine's own accept loops do.
     /// </summary>

@@ -42,4 +42,10 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(EventId = 4112, Level = LogLevel.Warning, Message = "reload: [cluster] changed; it is read at start only, so the running membership is kept until a restart or upgrade")]
     public static partial void ClusterConfigKept(ILogger logger);
+
+    [LoggerMessage(EventId = 4120, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} weight set to {Weight} (was {Previous}, configured {Configured}); kept until a reload changes its configured weight")]
+    public static partial void BackendWeightSet(ILogger logger, string tenant, string backend, int weight, int previous, int configured);
+
+    [LoggerMessage(EventId = 4121, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} weight {Override} set through the admin API cleared: the reload changed its configured weight from {Old} to {New}")]
+    public static partial void BackendWeightOverrideCleared(ILogger logger, string tenant, string backend, int @override, int old, int @new);
 }

@@ -39,13 +39,16 @@ internal sealed class StateStore(TimeProvider? time = null)
 
     /// <summary>
     /// Makes <paramref name="snapshot"/>'s backends the live ones: new backends join, kept ones take
-    /// their new config (weight, max_connections, re-resolved address). A backend that left the config
+    /// their new config (weight, max_connections, re-resolved address; a new configured weight clears
+    /// an operator's weight). A backend that left the config
     /// is marked removed while it still has connections (they continue; it takes no new ones) and is
     /// forgotten once a commit finds it idle; if it returns before that, it keeps its counters, health
     /// and drain, and a backend that returns after that starts afresh.
     /// </summary>
-    public void Commit(RuntimeSnapshot snapshot)
+    /// <returns>The backends whose operator-set weight the new config cleared (it changed their configured weight), to log.</returns>
+    public IReadOnlyList<(BackendState Backend, int Cleared, int OldWeight)> Commit(RuntimeSnapshot snapshot)
     {
+        var cleared = new List<(BackendState, int, int)>();
         var live = new HashSet<BackendState>(ReferenceEqualityComparer.Instance);
         foreach (var tenant in snapshot.Tenants.Values)
         {
@@ -53,7 +56,12 @@ internal sealed class StateStore(TimeProvider? time = null)
             {
                 var state = tenant.Backends[i];
                 var config = tenant.Config.Backends[i];
-                state.UpdateConfig(config);
+                var oldWeight = state.Weight;
+                if (state.UpdateConfig(config) is { } weight)
+                {
+                    cleared.Add((state, weight, oldWeight));
+                }
+
                 state.SetRemoved(false);
                 _backends[Key(tenant.Name, config)] = state;
                 live.Add(state);
@@ -76,6 +84,8 @@ internal sealed class StateStore(TimeProvider? time = null)
                 state.SetRemoved(true);
             }
         }
+
+        return cleared;
     }
 
     private static (string, string) Key(string tenant, BackendConfig config) => (tenant, config.Address.ToLowerInvariant());

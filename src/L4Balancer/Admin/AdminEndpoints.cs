@@ -1,3 +1,4 @@
+using L4Balancer.Core.Config;
 using L4Balancer.Core.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -7,9 +8,17 @@ using OpenTelemetry.Metrics;
 
 namespace L4Balancer.Admin;
 
-/// <summary>The admin routes, exactly SPEC's table, behind one bearer-token gate.</summary>
+/// <summary>
+/// The admin routes, SPEC's table and issue 17's, behind one bearer-token gate: a route marked
+/// <see cref="RequiresScope"/> read answers any valid token, every other route an operate token only.
+/// </summary>
 internal static class AdminEndpoints
 {
+    /// <summary>Sent with every answer to a valid token: its scope, so the dashboard can leave out what it cannot do.</summary>
+    public const string ScopeHeader = "L4B-Token-Scope";
+
+    private static readonly RequiresScope Read = new(AdminScope.Read);
+
     public sealed record Dependencies(
         IBalancerState State,
         IBalancerCommands Commands,
@@ -23,28 +32,61 @@ internal static class AdminEndpoints
     {
         app.Use(async (context, next) =>
         {
-            if (IsOpen(context.Request) || deps.Token.IsAuthorized(context.Request.Headers.Authorization))
+            if (IsOpen(context.Request))
             {
                 await next(context).ConfigureAwait(false);
                 return;
             }
 
-            // 401 and nothing else (SPEC): no body, no hint which part was wrong. The challenge header
-            // is what RFC 9110 requires of a 401, and names only the scheme.
-            AdminLog.Unauthorized(deps.Logger, context.Request.Method, context.Request.Path, Remote(context));
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Bearer";
+            if (deps.Token.Authorize(context.Request.Headers.Authorization) is not { } scope)
+            {
+                // 401 and nothing else (SPEC): no body, no hint which part was wrong. The challenge header
+                // is what RFC 9110 requires of a 401, and names only the scheme.
+                AdminLog.Unauthorized(deps.Logger, context.Request.Method, context.Request.Path, Remote(context));
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return;
+            }
+
+            context.Response.Headers[ScopeHeader] = ScopeName(scope);
+
+            // Routing has run (WebApplication puts it first): the endpoint says what it needs. No endpoint is
+            // an unknown path, answered 404 to any valid token; an endpoint without the metadata (a route
+            // added without thinking of scopes, or routing's own 405) needs operate.
+            if (context.GetEndpoint() is { } endpoint
+                && (endpoint.Metadata.GetMetadata<RequiresScope>()?.Scope ?? AdminScope.Operate) is var needed
+                && scope < needed)
+            {
+                // 403, not 401 (issue 17): the token is valid, so asking for another would not help.
+                AdminLog.Forbidden(deps.Logger, context.Request.Method, context.Request.Path, Remote(context), ScopeName(scope), ScopeName(needed));
+                await Results.Json(
+                        new AdminError($"this token's scope is \"{ScopeName(scope)}\"; {context.Request.Method} {context.Request.Path} needs \"{ScopeName(needed)}\""),
+                        AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status403Forbidden)
+                    .ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            await next(context).ConfigureAwait(false);
         });
 
         app.MapGet("/healthz", () => deps.State.IsAccepting
             ? Results.Text("ok", "text/plain; charset=utf-8")
             : Results.Text(deps.State.CurrentOrNull is null ? "starting" : "stopping", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
 
-        app.MapPrometheusScrapingEndpoint("/metrics", deps.MeterProvider, configureBranchedPipeline: null, optionsName: null);
+        app.MapPrometheusScrapingEndpoint("/metrics", deps.MeterProvider, configureBranchedPipeline: null, optionsName: null)
+            .WithMetadata(Read);
 
         app.MapGet("/api/status", () => deps.Status() is { } status
             ? Results.Json(status, AdminJsonContext.Default.AdminStatus)
-            : Starting());
+            : Starting())
+            .WithMetadata(Read);
+
+        app.MapGet("/api/tenants/{tenant}", (string tenant) =>
+            deps.State.CurrentOrNull is not { } snapshot ? Starting()
+            : snapshot.Tenants.GetValueOrDefault(tenant) is { } state
+                ? Results.Json(StatusReport.Tenant(deps.State, state), AdminJsonContext.Default.TenantDetail)
+                : NoSuchTenant(snapshot, tenant))
+            .WithMetadata(Read);
 
         app.MapPost("/api/reload", async (HttpContext context) =>
         {
@@ -69,6 +111,8 @@ internal static class AdminEndpoints
             (string tenant, string address, HttpContext context) => SetDraining(deps, tenant, address, draining: true, context));
         app.MapPost("/api/tenants/{tenant}/backends/{address}/undrain",
             (string tenant, string address, HttpContext context) => SetDraining(deps, tenant, address, draining: false, context));
+        app.MapPost("/api/tenants/{tenant}/backends/{address}/weight",
+            (string tenant, string address, HttpContext context) => SetWeightAsync(deps, tenant, address, context));
 
         app.MapGet("/", () => Results.Text(Dashboard.Html, "text/html; charset=utf-8"))
             .AddEndpointFilter(async (context, next) =>
@@ -91,21 +135,71 @@ internal static class AdminEndpoints
     private static IResult SetDraining(Dependencies deps, string tenant, string address, bool draining, HttpContext context)
     {
         var result = deps.Commands.SetDraining(tenant, address, draining);
-        switch (result.Status)
+        if (Refusal(deps, result, tenant, address) is { } refusal)
         {
-            case DrainStatus.NotStarted:
-                return Starting();
-            case DrainStatus.NoSuchTenant:
-                return NotFound($"no tenant \"{tenant}\"");
-            case DrainStatus.NoSuchBackend:
-                return NotFound($"tenant \"{tenant}\" has no backend \"{address}\" (URL-encode the address: 127.0.0.1%3A8080)");
+            return refusal;
         }
 
         var backend = result.Backend!;
         AdminLog.BackendDrainChanged(deps.Logger, tenant, backend.Address, draining ? "drained" : "undrained", Remote(context));
+        return BackendAnswer(deps, tenant, backend);
+    }
+
+    /// <summary><c>{"weight": N}</c>: the body is checked before the backend is looked up, so a bad body is a 400 whatever the path.</summary>
+    private static async Task<IResult> SetWeightAsync(Dependencies deps, string tenant, string address, HttpContext context)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
+        var (weight, error) = WeightRequest.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+        if (weight is not { } value)
+        {
+            return Results.Json(new AdminError(error!), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var result = deps.Commands.SetWeight(tenant, address, value);
+        if (Refusal(deps, result, tenant, address) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var backend = result.Backend!;
+        AdminLog.BackendWeightChanged(deps.Logger, tenant, backend.Address, value, Remote(context));
+        return BackendAnswer(deps, tenant, backend);
+    }
+
+    private static IResult BackendAnswer(Dependencies deps, string tenant, Core.Balancing.BackendState backend)
+    {
         var feedback = deps.State.CurrentOrNull?.Tenants.GetValueOrDefault(tenant)?.Config.Feedback;
         return Results.Json(StatusReport.Backend(backend, feedback, deps.State.TimeProvider), AdminJsonContext.Default.BackendStatus);
     }
+
+    /// <summary>
+    /// Why a backend command did nothing, as an answer; null when it applied. The 404s name what exists:
+    /// the address in the path is matched as written in the config (or as resolved), encoded or not, so the
+    /// likely mistake is the address itself, not its encoding (issue 17: the old message said to URL-encode
+    /// an address that works as it is).
+    /// </summary>
+    private static IResult? Refusal(Dependencies deps, DrainResult result, string tenant, string address)
+    {
+        var snapshot = deps.State.CurrentOrNull;
+        return result.Status switch
+        {
+            DrainStatus.NotStarted => Starting(),
+            DrainStatus.NoSuchTenant => NoSuchTenant(snapshot, tenant),
+            DrainStatus.NoSuchBackend => NotFound(
+                snapshot?.Tenants.GetValueOrDefault(tenant) is { Backends.Count: > 0 } state
+                    ? $"tenant \"{tenant}\" has no backend \"{address}\"; its backends: {string.Join(", ", state.Backends.Select(b => b.Address))}"
+                    : $"tenant \"{tenant}\" has no backend \"{address}\"; it has no backends"),
+            _ => null,
+        };
+    }
+
+    private static IResult NoSuchTenant(Core.Routing.RuntimeSnapshot? snapshot, string tenant) =>
+        NotFound(snapshot is { Tenants.Count: > 0 }
+            ? $"no tenant \"{tenant}\"; tenants: {string.Join(", ", snapshot.Tenants.Keys.Order(StringComparer.Ordinal))}"
+            : $"no tenant \"{tenant}\"");
+
+    private static string ScopeName(AdminScope scope) => scope == AdminScope.Read ? "read" : "operate";
 
     private static IResult NotFound(string message) =>
         Results.Json(new AdminError(message), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);

@@ -6,6 +6,7 @@ namespace L4Balancer.Admin;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 [JsonSerializable(typeof(AdminStatus))]
 [JsonSerializable(typeof(BackendStatus))]
+[JsonSerializable(typeof(TenantDetail))]
 [JsonSerializable(typeof(AdminError))]
 [JsonSerializable(typeof(ReloadResponse))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

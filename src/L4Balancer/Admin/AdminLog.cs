@@ -18,6 +18,12 @@ internal static partial class AdminLog
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "admin: rejected {Method} {Path} from {Remote}: missing or wrong bearer token")]
     public static partial void Unauthorized(ILogger logger, string method, string path, string remote);
 
+    [LoggerMessage(EventId = 4030, Level = LogLevel.Warning, Message = "admin: refused {Method} {Path} from {Remote}: the token's scope is {Scope}, the route needs {Needed}")]
+    public static partial void Forbidden(ILogger logger, string method, string path, string remote, string scope, string needed);
+
+    [LoggerMessage(EventId = 4031, Level = LogLevel.Information, Message = "admin: backend {Backend} of tenant {Tenant} weight set to {Weight} by {Remote}")]
+    public static partial void BackendWeightChanged(ILogger logger, string tenant, string backend, int weight, string remote);
+
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "admin endpoint: accept failed ({Error}) {Count} times since the last report; retrying every {PauseMs} ms")]
     public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error, int count, double pauseMs);
 

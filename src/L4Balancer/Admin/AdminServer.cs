@@ -129,7 +129,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
             await next(context).ConfigureAwait(false);
         });
 
-        var token = new AdminTokenCheck(CurrentToken);
+        var token = new AdminTokenCheck(CurrentTokens);
         AdminEndpoints.Map(app, new AdminEndpoints.Dependencies(_engine, _commands, token, _reloader, _meterProvider, _logger, Status));
         try
         {
@@ -233,8 +233,8 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
         }, _offering.Token);
     }
 
-    /// <summary>The token of the config now serving, so a reload can rotate it (the listen address needs a restart).</summary>
-    private string CurrentToken() => _engine.CurrentOrNull?.Config.Admin?.Token ?? _config.Token;
+    /// <summary>The tokens of the config now serving, so a reload can rotate them (the listen address needs a restart).</summary>
+    private IReadOnlyList<AdminToken> CurrentTokens() => _engine.CurrentOrNull?.Config.Admin?.Tokens ?? _config.Tokens;
 
     private AdminStatus? Status() =>
         _engine.CurrentOrNull is { } snapshot ? StatusReport.Build(_engine, snapshot, _startedAt, _timeProvider.GetElapsedTime(_startTimestamp)) : null;

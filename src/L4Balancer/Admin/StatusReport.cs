@@ -28,13 +28,7 @@ internal static class StatusReport
         var bytes = engine.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
         var tenants = snapshot.Tenants.Values
             .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t =>
-            {
-                var rejections = CloseReasons.Rejections.ToDictionary(r => r.ToWireName(), t.Counters.Rejections, StringComparer.Ordinal);
-                bytes.TryGetValue(t.Name, out var b);
-                return new TenantStatus(t.Name, BalanceName(t.Config.Balance), t.Counters.Active, t.Counters.Total, rejections,
-                    new ByteCounts(b.ClientToBackend, b.BackendToClient), t.Limits.Queue.Length);
-            })
+            .Select(t => new TenantStatus(t.Name, BalanceName(t.Config.Balance), t.Counters.Active, t.Counters.Total, Rejections(t), Bytes(bytes, t), t.Limits.Queue.Length))
             .ToArray();
 
         var backends = snapshot.Tenants.Values
@@ -67,6 +61,25 @@ internal static class StatusReport
                 ? new DescriptorStatus(d.Limit, d.Reserved, engine.EffectiveMaxConnections(snapshot.Config.Global.MaxConnections))
                 : null,
             engine.GetClusterStatus() is { } cluster ? Fleet(cluster, snapshot) : null);
+    }
+
+    /// <summary><c>GET /api/tenants/{tenant}</c>: one tenant's figures, limits and backends.</summary>
+    public static TenantDetail Tenant(IBalancerState engine, TenantState t)
+    {
+        var bytes = engine.TenantBytes().ToDictionary(b => b.Tenant, StringComparer.Ordinal);
+        var c = t.Config;
+        return new TenantDetail(t.Name, BalanceName(c.Balance), t.Counters.Active, t.Counters.Total, Rejections(t), Bytes(bytes, t), t.Limits.Queue.Length,
+            c.Sni, c.MaxConnections, c.ConnectionRate, c.ConnectionBurst > 0 ? c.ConnectionBurst : c.ConnectionRate, c.Bandwidth,
+            [.. t.Backends.Select(b => Backend(b, c.Feedback, engine.TimeProvider))]);
+    }
+
+    private static Dictionary<string, long> Rejections(TenantState t) =>
+        CloseReasons.Rejections.ToDictionary(r => r.ToWireName(), t.Counters.Rejections, StringComparer.Ordinal);
+
+    private static ByteCounts Bytes(Dictionary<string, TenantBytes> bytes, TenantState t)
+    {
+        bytes.TryGetValue(t.Name, out var b);
+        return new ByteCounts(b.ClientToBackend, b.BackendToClient);
     }
 
     private static FleetStatus Fleet(ClusterStatus cluster, RuntimeSnapshot snapshot) =>
@@ -111,17 +124,14 @@ internal static class StatusReport
         var report = b.Report;
         var age = report is null ? (TimeSpan?)null : time.GetElapsedTime(report.ReceivedAt);
 
-        // An agent's 0% is HAProxy's DRAIN too ("it has the same effect on the server").
+        // An agent's 0% is HAProxy's DRAIN too ("it has the same effect on the server"), and so is an
+        // operator's weight 0 (issue 17), told apart from the drain flag: undrain does not undo it.
         var agentDrains = b.IsAgentDraining || b.AgentWeightPercent == 0;
-        string[] drainedBy = (b.IsDraining, agentDrains) switch
-        {
-            (true, true) => ["operator", "agent"],
-            (true, false) => ["operator"],
-            (false, true) => ["agent"],
-            _ => [],
-        };
+        var weightDrains = b.WeightOverride == 0;
+        string[] drainedBy = [.. (b.IsDraining ? ["operator"] : Array.Empty<string>()), .. (weightDrains ? ["weight"] : Array.Empty<string>()), .. (agentDrains ? ["agent"] : Array.Empty<string>())];
+
         // DNS (issue 17) is apart from the checks: a backend that never resolved was never checked.
-        string[] downBy = [.. new[] { (!b.IsUp, "checks"), (b.IsAgentDown, "agent"), (!b.IsResolved, "dns") }.Where(d => d.Item1).Select(d => d.Item2)];
+        string[] downBy = [.. (!b.IsUp ? ["checks"] : Array.Empty<string>()), .. (b.IsAgentDown ? ["agent"] : Array.Empty<string>()), .. (!b.IsResolved ? ["dns"] : Array.Empty<string>())];
         var check = b.LastCheck;
         return new(b.Tenant, b.Address, downBy.Length == 0, drainedBy.Length != 0, b.ActiveConnections, b.TotalConnections, b.ConnectFailures,
             b.Weight, b.Config.MaxConnections, b.EffectiveWeight, b.EffectiveMaxConnections, drainedBy, downBy,
@@ -132,6 +142,7 @@ internal static class StatusReport
             report is { State: not AgentState.None } r ? r.State.ToString().ToLowerInvariant() : null,
             b.AgentWeightPercent,
             b.AgentMaxConnections,
+            b.WeightOverride,
             check?.Status.ToString(),
             check?.Detail,
             b.LastChange);

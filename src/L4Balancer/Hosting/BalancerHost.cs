@@ -17,8 +17,7 @@ internal static class BalancerHost
     /// <summary>Runs until SIGTERM/SIGINT; returns the process exit code (SPEC: 0 after a clean drain, 1 fatal).</summary>
     /// <param name="successor">Set when this process takes over from a running one (SIGUSR2 upgrade): the sockets and state it handed over.</param>
     /// <param name="activated">Listening sockets systemd passed (socket activation, LISTEN_FDS), or null.</param>
-    /// <param name="warnings">What the config load warned about (a backend host name that does not resolve), logged once logging is up.</param>
-    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null, AdoptedSockets? activated = null, IReadOnlyList<ConfigError>? warnings = null)
+    public static async Task<int> RunAsync(BalancerConfig config, LogFormat format, string? configPath, Action<BalancerEngine>? onStarted = null, UpgradeSuccessor? successor = null, AdoptedSockets? activated = null)
     {
         // Before any socket exists: the descriptor budget is computed from the raised limit.
         var nofile = DescriptorLimit.RaiseSoftToHard();
@@ -42,7 +41,7 @@ internal static class BalancerHost
         builder.Services.AddSingleton<IBalancerState>(sp => sp.GetRequiredService<BalancerEngine>());
         builder.Services.AddSingleton<IBalancerCommands>(sp => sp.GetRequiredService<BalancerEngine>());
         var start = successor?.State is { } handed
-            ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted)
+            ? new EngineStart((handed.Generation ?? 0) + 1, handed.Drains ?? [], successor.Adopted) { Weights = handed.Weights ?? [] }
             : activated is not null ? EngineStart.Fresh with { Adopted = activated } : EngineStart.Fresh;
         var upgrade = new UpgradeState(successor);
         builder.Services.AddSingleton(upgrade);
@@ -82,11 +81,6 @@ internal static class BalancerHost
             if (activated is not null)
             {
                 HostLog.ActivatedSockets(logger, activated.Count);
-            }
-
-            foreach (var warning in warnings ?? [])
-            {
-                HostLog.ConfigWarning(logger, warning.ToString());
             }
 
             try

@@ -5,21 +5,25 @@ namespace L4Balancer.Hosting;
 /// <summary>Prints an invalid config's problems (SPEC: every one, one per line, <c>FILE:LINE: message</c>) for every command that loads one.</summary>
 internal static class ConfigErrors
 {
+    /// <summary>The errors, then the warnings (which may explain an error, e.g. a listener whose tenant has none of its backends).</summary>
     public static void Print(ConfigLoadResult result)
     {
-        PrintWarnings(result);
         foreach (var error in result.Errors)
         {
             Console.Error.WriteLine(error);
         }
+
+        PrintWarnings(result);
     }
 
-    /// <summary>Problems that do not make the config invalid, as <c>FILE:LINE: warning: message</c> (the compilers' habit).</summary>
+    /// <summary><c>FILE:LINE: warning: message</c>, as compilers print theirs, on stderr so the summary on stdout stays parseable.</summary>
     public static void PrintWarnings(ConfigLoadResult result)
     {
         foreach (var warning in result.Warnings)
         {
-            Console.Error.WriteLine(warning with { Message = "warning: " + warning.Message });
+            Console.Error.WriteLine(Warning(warning));
         }
     }
+
+    public static string Warning(ConfigError warning) => (warning with { Message = $"warning: {warning.Message}" }).ToString();
 }

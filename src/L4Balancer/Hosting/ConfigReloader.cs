@@ -86,7 +86,7 @@ internal sealed class ConfigReloader(
 
             foreach (var warning in loaded.Warnings)
             {
-                HostLog.ConfigWarning(logger, warning.ToString());
+                HostLog.ReloadWarning(logger, warning.ToString());
             }
 
             var result = await engine.ReloadAsync(loaded.Config, cancellationToken).ConfigureAwait(false);

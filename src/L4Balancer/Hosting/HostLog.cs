@@ -13,6 +13,9 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "reload: config invalid, keeping the running config: {Error}")]
     public static partial void ReloadInvalid(ILogger logger, string error);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "reload: config warning: {Warning}")]
+    public static partial void ReloadWarning(ILogger logger, string warning);
+
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "reload: {Path} applied, config generation {Generation}")]
     public static partial void Reloaded(ILogger logger, string path, long generation);
 
@@ -27,9 +30,6 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "socket activation: systemd passed {Name} ({EndPoint}), which no listener of the config uses; closed here (systemd keeps its copy)")]
     public static partial void ActivatedSocketUnused(ILogger logger, string name, string endPoint);
-
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "config: {Warning}")]
-    public static partial void ConfigWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "socket activation: {Count} socket(s) from systemd")]
     public static partial void ActivatedSockets(ILogger logger, int count);

@@ -275,6 +275,7 @@ internal sealed class UpgradeCoordinator(
             Version = BuildInfo.Current.Version,
             Generation = engine.Generation,
             Drains = engine.DrainedBackends(),
+            Weights = engine.WeightedBackends(),
             UpgradesOk = engine.Upgrades.Ok,
             UpgradesError = engine.Upgrades.Error,
             Sockets = sockets,

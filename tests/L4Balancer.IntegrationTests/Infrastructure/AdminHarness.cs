@@ -14,7 +14,11 @@ namespace L4Balancer.IntegrationTests.Infrastructure;
 /// <summary>An in-process engine (<see cref="BalancerHarness"/>) with the admin endpoint on 127.0.0.1 port 0 in front of it.</summary>
 internal sealed class AdminHarness : IAsyncDisposable
 {
+    /// <summary>The harness's token of scope operate (everything).</summary>
     public const string Token = "test-admin-token-0123456789";
+
+    /// <summary>The harness's token of scope read (status, metrics, the dashboard; 403 on the rest).</summary>
+    public const string ReadToken = "test-admin-read-token-9876543210";
 
     private readonly ConfigReloader? _ownReloader;
 
@@ -38,7 +42,14 @@ internal sealed class AdminHarness : IAsyncDisposable
     /// <param name="reloader">Null: the host's own reloader without a config file (as the demo runs), which answers "not available".</param>
     public static async Task<AdminHarness> StartAsync(BalancerConfig config, IConfigReloader? reloader = null)
     {
-        config = config with { Admin = new AdminConfig { Listen = new IPEndPoint(IPAddress.Loopback, 0), Token = Token } };
+        config = config with
+        {
+            Admin = new AdminConfig
+            {
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                Tokens = [new AdminToken(Token, AdminScope.Operate), new AdminToken(ReadToken, AdminScope.Read)],
+            },
+        };
         var balancer = await BalancerHarness.StartAsync(config);
         var ownReloader = reloader is null
             ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), NullLogger<ConfigReloader>.Instance)

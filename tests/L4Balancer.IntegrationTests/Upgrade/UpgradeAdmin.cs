@@ -26,9 +26,22 @@ internal sealed class UpgradeAdmin : IDisposable
     public Task DrainAsync(string tenant, string address) =>
         SendAsync(HttpMethod.Post, $"/api/tenants/{Uri.EscapeDataString(tenant)}/backends/{Uri.EscapeDataString(address)}/drain");
 
-    private async Task<string> SendAsync(HttpMethod method, string path)
+    /// <summary>Issue 17: sets the backend's weight on the serving process.</summary>
+    public Task SetWeightAsync(string tenant, string address, int weight) =>
+        SendAsync(HttpMethod.Post, $"/api/tenants/{Uri.EscapeDataString(tenant)}/backends/{Uri.EscapeDataString(address)}/weight", $$"""{"weight": {{weight}}}""");
+
+    /// <summary>Issue 17: <c>GET /api/tenants/{tenant}</c>, parsed.</summary>
+    public async Task<System.Text.Json.JsonElement> TenantAsync(string tenant) =>
+        System.Text.Json.JsonDocument.Parse(await SendAsync(HttpMethod.Get, $"/api/tenants/{Uri.EscapeDataString(tenant)}")).RootElement.Clone();
+
+    private async Task<string> SendAsync(HttpMethod method, string path, string? json = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
         using var response = await _http.SendAsync(request, Deadline.After());
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {body}");

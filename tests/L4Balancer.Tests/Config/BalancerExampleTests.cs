@@ -19,7 +19,7 @@ public class BalancerExampleTests
         Assert.Equal(["public-tls", "beta-plain", "behind-nlb"], config.Listeners.Select(l => l.Name));
         Assert.True(config.Listeners[2].AcceptProxy);
         Assert.Equal(["10.0.0.0/24"], config.Listeners[2].TrustedProxies.Select(p => p.ToString()));
-        Assert.NotNull(config.Admin);
+        Assert.Equal([AdminScope.Read, AdminScope.Operate], config.Admin!.Tokens.Select(t => t.Scope));
         Assert.NotNull(config.FindTenant("acme")!.Health);
         Assert.Equal(FeedbackSource.Agent, config.FindTenant("acme")!.Feedback!.Source);
         Assert.Equal(5556, config.FindTenant("acme")!.Backends[1].AgentPort);
@@ -34,7 +34,7 @@ public class BalancerExampleTests
         string[] keys =
         [
             "max_connections", "max_connections_per_ip", "max_pending_handshakes", "max_pending_handshakes_per_ip", "connect_timeout", "idle_timeout", "client_hello_timeout",
-            "drain_timeout", "backlog", "access_log", "transport", "threads", "deny", "listen", "token", "name", "bind", "route", "tenant", "accept_proxy", "trusted_proxies", "sni", "allow",
+            "drain_timeout", "backlog", "access_log", "transport", "threads", "deny", "listen", "token", "scope", "name", "bind", "route", "tenant", "accept_proxy", "trusted_proxies", "sni", "allow",
             "connection_rate", "connection_burst", "bandwidth", "proxy_protocol", "balance", "retries", "interval",
             "timeout", "rise", "fall", "address", "weight", "hash_key", "hash_table_size", "hash_balance_factor",
             "source", "stale_after", "agent_port", "agent_send", "metrics_url", "insecure", "metric", "labels",

@@ -16,7 +16,7 @@ public class ConfigLoaderErrorTests
         new("Unknown_key_in_global", """
             [global]
             max_conections = 10
-            """, (2, "global: unknown key \"max_conections\"")),
+            """, (2, "global: unknown key \"max_conections\" (did you mean \"max_connections\"?)")),
 
         new("Unknown_sub_table_of_a_tenant", """
             [[tenant]]
@@ -25,7 +25,7 @@ public class ConfigLoaderErrorTests
             interval = "5s"
             [[tenant.backend]]
             address = "10.1.0.11:443"
-            """, (3, "tenant \"acme\": unknown table \"healthz\"")),
+            """, (3, "tenant \"acme\": unknown table \"healthz\" (did you mean \"health\"?)")),
 
         new("A_table_where_an_array_of_tables_belongs", """
             [listener]
@@ -210,10 +210,10 @@ public class ConfigLoaderErrorTests
             wieght = 2
             """,
             (4, "admin: unknown key \"port\""),
-            (9, "listener \"public\": unknown key \"rout\""),
-            (12, "tenant \"acme\": unknown key \"max_conections\""),
-            (14, "tenant \"acme\" health: unknown key \"intervall\""),
-            (17, "tenant \"acme\" backend \"10.1.0.11:443\": unknown key \"wieght\"")),
+            (9, "listener \"public\": unknown key \"rout\" (did you mean \"route\"?)"),
+            (12, "tenant \"acme\": unknown key \"max_conections\" (did you mean \"max_connections\"?)"),
+            (14, "tenant \"acme\" health: unknown key \"intervall\" (did you mean \"interval\"?)"),
+            (17, "tenant \"acme\" backend \"10.1.0.11:443\": unknown key \"wieght\" (did you mean \"weight\"?)")),
 
         new("Unknown_top_level_tables_and_keys", """
             debug = true
@@ -223,8 +223,8 @@ public class ConfigLoaderErrorTests
             name = "acme"
             """,
             (1, "unknown key \"debug\""),
-            (2, "unknown table \"globl\""),
-            (4, "unknown table \"tenants\"")),
+            (2, "unknown table \"globl\" (did you mean \"global\"?)"),
+            (4, "unknown table \"tenants\" (did you mean \"tenant\"?)")),
 
         new("Wrong_value_types", """
             [global]
@@ -431,7 +431,7 @@ public class ConfigLoaderErrorTests
             weight = 2
             """,
             (1, "admin: listen is required"),
-            (1, "admin: token is required"),
+            (1, "admin: token is required: token = \"env:NAME\" (scope operate) or [[admin.token]] entries with token and scope"),
             (3, "listener #1: name is required"),
             (3, "listener #1: bind is required"),
             (6, "tenant #1: name is required"),
@@ -547,7 +547,8 @@ public class ConfigLoaderErrorTests
 
         // Issue 17: one missing DNS record must not stop a start or a reload; the backend starts down instead.
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        var warnings = result.Warnings;
+        // (Both tenants are also unreachable, no listener names them: that warning is not this test's.)
+        var warnings = result.Warnings.Where(w => w.Message.Contains("cannot be resolved", StringComparison.Ordinal)).ToList();
 
         // Looked up once, reported wherever it is used.
         Assert.Equal([4, 8], warnings.Select(e => e.Line));
@@ -599,7 +600,7 @@ public class ConfigLoaderErrorTests
         [
             "test.toml:4: listener \"public\": tenant \"nope\" is not defined",
             "test.toml:7: global: connect_timeout: \"5\" has no unit (ms, s, m or h), e.g. \"5s\"",
-            "test.toml:8: global: unknown key \"max_conections\"",
+            "test.toml:8: global: unknown key \"max_conections\" (did you mean \"max_connections\"?)",
             "test.toml:10: tenant \"acme\": no backends (add at least one [[tenant.backend]])",
             "test.toml:12: tenant \"acme\": \"10.0.0.0/33\" is not a CIDR prefix",
         ], errors.Select(e => e.ToString()));

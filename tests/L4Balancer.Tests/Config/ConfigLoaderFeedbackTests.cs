@@ -276,7 +276,7 @@ public class ConfigLoaderFeedbackTests
             address = "10.1.0.11:443"
             agent_port = 0
             """,
-            (6, "tenant \"acme\" feedback: unknown key \"intervall\""),
+            (6, "tenant \"acme\" feedback: unknown key \"intervall\" (did you mean \"interval\"?)"),
             (9, "tenant \"acme\" backend \"10.1.0.11:443\": agent_port must be >= 1 (got 0)")),
     ];
 

@@ -27,6 +27,7 @@ public class HandoverChannelTests
             Pid = 42,
             Generation = 7,
             Drains = [new DrainedBackend("t1", "10.0.0.1:80")],
+            Weights = [new WeightedBackend("t1", "10.0.0.2:80", 0, 3)],
             UpgradesOk = 3,
             UpgradesError = 1,
             Sockets = [],
@@ -40,6 +41,7 @@ public class HandoverChannelTests
         Assert.Equal(42, received.Pid);
         Assert.Equal(7, received.Generation);
         Assert.Equal(new DrainedBackend("t1", "10.0.0.1:80"), Assert.Single(received.Drains!));
+        Assert.Equal(new WeightedBackend("t1", "10.0.0.2:80", 0, 3), Assert.Single(received.Weights!));
         Assert.Equal((3L, 1L), (received.UpgradesOk!.Value, received.UpgradesError!.Value));
         Assert.Equal(HandoverMessage.Commit, (await pair.Receiver.ReceiveAsync(Deadline())).Message.Type);
     }

@@ -179,9 +179,11 @@ internal sealed class FeedbackCollector : IDisposable
         var backend = _backends[index];
         var previous = backend.Report;
 
-        // "Parameters which are not advertised by the agent are not changed" (HAProxy's manual).
+        // "Parameters which are not advertised by the agent are not changed" (HAProxy's manual). An absolute
+        // weight is relative to the weight in force (an operator's, issue 17, else the configured one), so
+        // the pickers end up using the agent's number.
         var percent = reply.WeightPercent
-            ?? (reply.AbsoluteWeight is { } absolute ? (int)Math.Min(BackendState.MaxAgentPercent, Math.Round(absolute * 100.0 / backend.Weight)) : previous?.WeightPercent);
+            ?? (reply.AbsoluteWeight is { } absolute ? (int)Math.Min(BackendState.MaxAgentPercent, Math.Round(absolute * 100.0 / Math.Max(1, backend.BaseWeight))) : previous?.WeightPercent);
         var maxConnections = reply.MaxConnections ?? previous?.MaxConnections;
         var state = reply.Health != AgentState.None ? reply.Health : reply.Admin != AgentState.None ? reply.Admin : previous?.State ?? AgentState.None;
         var report = new BackendReport(now, null, percent, maxConnections, state, reply.Description);
