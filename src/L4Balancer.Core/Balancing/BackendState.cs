@@ -1,5 +1,6 @@
 using System.Net;
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Telemetry;
 
 namespace L4Balancer.Core.Balancing;
 
@@ -156,6 +157,9 @@ internal sealed class BackendState
     public long TotalConnections => Interlocked.Read(ref _total);
 
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
+
+    /// <summary>Connections and bytes relayed through this backend, for its metrics.</summary>
+    public BackendCounters Counters { get; } = new();
 
     /// <summary>Consecutive failed connects of client connections (reset by a successful one): the passive check.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);

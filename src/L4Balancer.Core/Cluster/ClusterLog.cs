@@ -5,7 +5,7 @@ namespace L4Balancer.Core.Cluster;
 internal static partial class ClusterLog
 {
     [LoggerMessage(EventId = 4300, Level = LogLevel.Information, Message = "cluster: member {Member} of the fleet on Redis {Redis}, syncing every {Interval}, on_redis_down = {Policy}")]
-    public static partial void Joining(ILogger logger, string member, string redis, TimeSpan interval, string policy);
+    public static partial void Joining(ILogger logger, string member, string redis, string interval, string policy);
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "cluster: Redis reachable; {Instances} live member(s): {Members}")]
     public static partial void RedisUp(ILogger logger, int instances, string members);

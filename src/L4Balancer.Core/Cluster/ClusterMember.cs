@@ -65,7 +65,7 @@ internal sealed class ClusterMember : IAsyncDisposable
     /// <summary>Connects (returns at once when Redis is down) and tries one sync, bounded by the sync interval, before the listeners open.</summary>
     public async Task StartAsync()
     {
-        ClusterLog.Joining(_logger, MemberId, _config.Redis, _config.SyncInterval, PolicyName);
+        ClusterLog.Joining(_logger, MemberId, _config.Redis, DurationParser.Format(_config.SyncInterval), PolicyName);
         _store = await _connect(_config, MemberId).ConfigureAwait(false);
         await TrySubscribeAsync().ConfigureAwait(false);
         var next = _time.GetTimestamp() + Ticks(_config.SyncInterval);

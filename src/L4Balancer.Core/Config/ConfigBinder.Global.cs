@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Config;
 
@@ -26,6 +27,16 @@ internal sealed partial class ConfigBinder
             UpgradeTimeout = reader.Duration("upgrade_timeout", defaults.UpgradeTimeout, allowZero: false),
             Backlog = reader.Int("backlog", defaults.Backlog, min: 1),
             AccessLog = reader.Bool("access_log", defaults.AccessLog),
+            LogLevel = reader.Choice("log_level", defaults.LogLevel,
+                ("trace", LogLevel.Trace),
+                ("debug", LogLevel.Debug),
+                ("info", LogLevel.Information),
+                ("information", LogLevel.Information),
+                ("warning", LogLevel.Warning),
+                ("warn", LogLevel.Warning),
+                ("error", LogLevel.Error),
+                ("critical", LogLevel.Critical),
+                ("none", LogLevel.None)) ?? defaults.LogLevel,
             Transport = reader.Choice("transport", TransportKind.Auto,
                 ("auto", TransportKind.Auto),
                 ("sockets", TransportKind.Sockets),

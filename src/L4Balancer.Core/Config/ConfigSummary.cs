@@ -22,7 +22,7 @@ internal static class ConfigSummary
             $"max_pending_handshakes={Limit(global.MaxPendingHandshakes)} max_pending_handshakes_per_ip={Limit(global.MaxPendingHandshakesPerIp)} " +
             $"connect_timeout={Duration(global.ConnectTimeout)} idle_timeout={Duration(global.IdleTimeout)} " +
             $"client_hello_timeout={Duration(global.ClientHelloTimeout)} drain_timeout={Duration(global.DrainTimeout)} upgrade_timeout={Duration(global.UpgradeTimeout)} " +
-            $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")}{List(" deny=", global.Deny)}");
+            $"backlog={global.Backlog} access_log={(global.AccessLog ? "on" : "off")} log_level={LogLevelName(global.LogLevel)}{List(" deny=", global.Deny)}");
 
         Line(text, config.Admin is { } admin ? $"admin {admin.Listen} {AdminTokens(admin)}" : "admin off");
         foreach (var file in config.IncludedFiles)
@@ -99,6 +99,10 @@ internal static class ConfigSummary
     private static string Limit(int value) => value == 0 ? "unlimited" : value.ToString(CultureInfo.InvariantCulture);
 
     private static string Duration(TimeSpan value) => DurationParser.Format(value);
+
+    /// <summary>The level as <c>log_level</c> spells it.</summary>
+    private static string LogLevelName(Microsoft.Extensions.Logging.LogLevel level) =>
+        level == Microsoft.Extensions.Logging.LogLevel.Information ? "info" : level.ToString().ToLowerInvariant();
 
     private static string List<T>(string label, IReadOnlyList<T> items) =>
         items.Count == 0 ? "" : label + string.Join(',', items);

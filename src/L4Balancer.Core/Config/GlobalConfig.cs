@@ -1,4 +1,5 @@
 using L4Balancer.Core.Net;
+using Microsoft.Extensions.Logging;
 
 namespace L4Balancer.Core.Config;
 
@@ -42,6 +43,13 @@ internal sealed record GlobalConfig
     /// 3–13 % of the CPU per connection under a connection-per-request load (bench/README.md).
     /// </summary>
     public bool AccessLog { get; init; } = true;
+
+    /// <summary>
+    /// The least severe level logged (<c>log_level</c>, issue 17), for every category: as
+    /// <c>Logging:LogLevel:Default</c> in ASP.NET, and the environment's <c>Logging__LogLevel__*</c>
+    /// variables win over it, as they win over appsettings.json there. Applied again at each reload.
+    /// </summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Which transport moves the bytes (<c>transport</c>); read at start, a reload does not switch it.</summary>
     public TransportKind Transport { get; init; } = TransportKind.Auto;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
@@ -106,17 +107,19 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
     /// Bytes moved so far by a session admitted to a tenant whose bytes are not yet in the tenant's
     /// totals (they are added once, at the end); for live byte counts in metrics and the dashboard.
     /// </summary>
-    public bool TryGetLiveBytes(out string tenant, out long clientToBackend, out long backendToClient)
+    public bool TryGetLiveBytes(out string tenant, [NotNullWhen(true)] out BackendState? backend, out long clientToBackend, out long backendToClient)
     {
-        if (Backend is not null && Tenant is { } t && !_bytesPublished)
+        if (Backend is { } b && Tenant is { } t && !_bytesPublished)
         {
             tenant = t.Name;
+            backend = b;
             clientToBackend = BytesClientToBackend;
             backendToClient = BytesBackendToClient;
             return true;
         }
 
         tenant = "";
+        backend = null;
         clientToBackend = backendToClient = 0;
         return false;
     }
@@ -213,6 +216,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
 
             Backend = backend;
             tenant.Counters.Opened();
+            backend.Counters.Connected(); // counted as the tenant's are: per tenant, the backends' totals sum to the tenant's
 
             // 5. Relay both ways until both directions are finished (or one side fails), each direction
             //    paced by the tenant's bandwidth limit if it has one.
@@ -743,6 +747,7 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                 // Marked before adding: a live-bytes reader then never counts these bytes twice (see BalancerMetrics.TenantBytes).
                 _bytesPublished = true;
                 Tenant.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
+                backend.Counters.AddBytes(BytesClientToBackend, BytesBackendToClient);
                 _context.Metrics.RecordSession(Tenant.Name, elapsed);
                 _context.Metrics.RecordMaxGap(Tenant.Name, backend.Address, maxGapSeconds.Value);
             }
@@ -754,8 +759,8 @@ internal sealed class ConnectionFlow : IRelayOwner, IPendingHandshake
                     Id,
                     _route.Name,
                     Tenant?.Name ?? "-",
-                    ClientEndPoint?.ToString() ?? "-",
-                    ProxyEndPoint?.ToString() ?? "-",
+                    EndPointText.Format(ClientEndPoint),
+                    EndPointText.Format(ProxyEndPoint),
                     ServerName ?? "-",
                     Backend?.Address ?? "-",
                     BytesClientToBackend,

@@ -20,7 +20,7 @@ internal static partial class FlowLog
     public static partial void SessionFaulted(ILogger logger, long connectionId, Exception exception);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "draining {Count} open connections for up to {Timeout}")]
-    public static partial void Draining(ILogger logger, int count, TimeSpan timeout);
+    public static partial void Draining(ILogger logger, int count, string timeout);
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "{Count} connections did not finish within 5 s of being closed (a bug: please report it)")]
     public static partial void SessionsStuck(ILogger logger, int count);

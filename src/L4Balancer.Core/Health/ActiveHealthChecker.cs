@@ -47,7 +47,7 @@ internal sealed class ActiveHealthChecker : IDisposable
 
     public void Start()
     {
-        HealthLog.ChecksStarted(_logger, Tenant, Settings.Type.ToString().ToLowerInvariant(), _backends.Length, Settings.Interval, Settings.Timeout, Settings.Rise, Settings.Fall);
+        HealthLog.ChecksStarted(_logger, Tenant, Settings.Type.ToString().ToLowerInvariant(), _backends.Length, DurationParser.Format(Settings.Interval), DurationParser.Format(Settings.Timeout), Settings.Rise, Settings.Fall);
         _timer.Change(TimeSpan.Zero, Settings.Interval);
     }
 

@@ -14,10 +14,10 @@ internal static partial class HealthLog
     public static partial void PassiveDown(ILogger logger, string tenant, string backend, int failures);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "tenant {Tenant}: backend {Backend} back in rotation: retried {RetryAfter} after it was marked down (no active checks)")]
-    public static partial void PassiveRetry(ILogger logger, string tenant, string backend, TimeSpan retryAfter);
+    public static partial void PassiveRetry(ILogger logger, string tenant, string backend, string retryAfter);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "tenant {Tenant}: active {Type} health checks of {Count} backends every {Interval} (timeout {Timeout}, rise {Rise}, fall {Fall})")]
-    public static partial void ChecksStarted(ILogger logger, string tenant, string type, int count, TimeSpan interval, TimeSpan timeout, int rise, int fall);
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "tenant {Tenant}: active health checks of {Count} backends every {Interval} (timeout {Timeout}, rise {Rise}, fall {Fall}), type {Type}")]
+    public static partial void ChecksStarted(ILogger logger, string tenant, string type, int count, string interval, string timeout, int rise, int fall);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "tenant {Tenant}: active health checks stopped")]
     public static partial void ChecksStopped(ILogger logger, string tenant);

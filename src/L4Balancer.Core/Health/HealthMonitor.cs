@@ -199,7 +199,7 @@ internal sealed class HealthMonitor : IDisposable
         // The tenant may have gained active checks since: then they bring the backend back.
         if (backend.PassiveHealth is PassiveHealthPolicy { ActiveChecks: false } policy && backend.RetryAfterPassiveDown(policy.Fall))
         {
-            HealthLog.PassiveRetry(_logger, policy.Tenant, backend.Address, policy.RetryAfter);
+            HealthLog.PassiveRetry(_logger, policy.Tenant, backend.Address, DurationParser.Format(policy.RetryAfter));
         }
     }
 

@@ -705,7 +705,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         var sessions = Connections.Enumerate().Where(s => names.Contains(s.ListenerName)).ToList();
         foreach (var name in names)
         {
-            RuntimeLog.ListenerRemoved(_logger, name, sessions.Count(s => s.ListenerName == name), timeout);
+            RuntimeLog.ListenerRemoved(_logger, name, sessions.Count(s => s.ListenerName == name), DurationParser.Format(timeout));
         }
 
         if (sessions.Count > 0)
@@ -776,7 +776,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         var open = Connections.Count;
         if (open > 0)
         {
-            FlowLog.Draining(_logger, open, drainTimeout);
+            FlowLog.Draining(_logger, open, DurationParser.Format(drainTimeout));
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(drainTimeout);
             try

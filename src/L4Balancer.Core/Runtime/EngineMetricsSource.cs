@@ -26,17 +26,17 @@ internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateS
             load = elapsed <= feedback.StaleAfter ? report.Load : null;
         }
 
-        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown && backend.IsResolved, backend.ActiveConnections, backend.ConnectFailures, load, age,
+        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown && backend.IsResolved, backend.ActiveConnections, backend.ConnectFailures, backend.Counters, load, age,
             backend.LastChange.ToUnixTimeMilliseconds() / 1000.0);
     }
 
-    public IEnumerable<TenantBytes> LiveBytes()
+    public IEnumerable<SessionBytes> LiveBytes()
     {
         foreach (var session in connections.Enumerate())
         {
-            if (session.TryGetLiveBytes(out var tenant, out var clientToBackend, out var backendToClient))
+            if (session.TryGetLiveBytes(out var tenant, out var backend, out var clientToBackend, out var backendToClient))
             {
-                yield return new TenantBytes(tenant, clientToBackend, backendToClient);
+                yield return new SessionBytes(tenant, backend.Counters, clientToBackend, backendToClient);
             }
         }
     }

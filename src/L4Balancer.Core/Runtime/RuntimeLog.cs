@@ -11,7 +11,7 @@ internal static partial class RuntimeLog
     public static partial void ReloadFailed(ILogger logger, long generation, string error);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "listener {Listener} removed: {Count} open connections drain for up to {Timeout}")]
-    public static partial void ListenerRemoved(ILogger logger, string listener, int count, TimeSpan timeout);
+    public static partial void ListenerRemoved(ILogger logger, string listener, int count, string timeout);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "removed listeners' drain timeout reached: closing {Count} connections")]
     public static partial void RemovedListenerDrainTimedOut(ILogger logger, int count);

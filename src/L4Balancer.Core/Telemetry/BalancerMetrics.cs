@@ -56,6 +56,10 @@ internal sealed class BalancerMetrics : IDisposable
             description: "Connections open to the backend.");
         Meter.CreateObservableCounter(MetricNames.BackendConnectFailures, ObserveBackendFailures,
             description: "Failed connects to the backend (refused, unreachable, connect_timeout).");
+        Meter.CreateObservableCounter(MetricNames.BackendConnectionsTotal, ObserveBackendTotal,
+            description: "Connections relayed through the backend (its connect succeeded); per tenant they sum to l4lb_connections_total.");
+        Meter.CreateObservableCounter(MetricNames.BackendBytes, ObserveBackendBytes,
+            description: "Bytes relayed through the backend, by direction; includes what open connections have moved so far.");
         Meter.CreateObservableGauge(MetricNames.BackendReportedLoad, ObserveBackendReportedLoad,
             description: "The load the backend reports ([tenant.feedback] source = \"prometheus\"), only while its report is fresh.");
         Meter.CreateObservableGauge(MetricNames.BackendReportAgeSeconds, ObserveBackendReportAge, unit: "s",
@@ -78,6 +82,14 @@ internal sealed class BalancerMetrics : IDisposable
             description: "[cluster] only: new connections per second of the tenant's fleet-wide connection_rate this instance may admit now.");
         Meter.CreateObservableGauge(MetricNames.ProcessStartTimeSeconds, ObserveProcessStart, unit: "s",
             description: "Start time of the process since the Unix epoch, in seconds; it changes when an upgrade hands over to a new process.");
+        Meter.CreateObservableGauge<long>(MetricNames.ProcessResidentMemoryBytes, () => Optional(ProcessFigures.ResidentMemoryBytes()),
+            description: "Resident memory size in bytes.");
+        Meter.CreateObservableCounter(MetricNames.ProcessCpuSecondsTotal, ProcessFigures.CpuSeconds, unit: "s",
+            description: "Total user and system CPU time spent in seconds.");
+        Meter.CreateObservableGauge<long>(MetricNames.ProcessOpenFds, () => Optional(ProcessFigures.OpenDescriptors()),
+            description: "Number of open file descriptors (at the limit when none is left to count them with).");
+        Meter.CreateObservableGauge<long>(MetricNames.ProcessMaxFds, () => Optional(ProcessFigures.MaxDescriptors()),
+            description: "Maximum number of open file descriptors (the soft RLIMIT_NOFILE).");
 
         _connectSeconds = Meter.CreateHistogram(MetricNames.BackendConnectSeconds, unit: "s",
             description: "Time to establish a successful backend connect.",
@@ -172,6 +184,36 @@ internal sealed class BalancerMetrics : IDisposable
             yield return new Measurement<long>(bytes.BackendToClient, Tenant(bytes.Tenant), Direction(MetricNames.DirectionBackendToClient));
         }
     }
+
+    /// <summary>
+    /// Bytes per backend of the serving config: finished sessions (its counters) plus the live ones, as
+    /// <see cref="TenantBytes"/> counts a tenant's, kept from going down by the backend's own counters.
+    /// </summary>
+    private IEnumerable<Measurement<long>> ObserveBackendBytes()
+    {
+        var live = new Dictionary<BackendCounters, (long ClientToBackend, long BackendToClient)>(ReferenceEqualityComparer.Instance);
+        var backends = _source.Backends().ToList(); // finished totals first, then live sessions (see TenantBytes)
+        var totals = backends.Select(b => (b.Counters.BytesClientToBackend, b.Counters.BytesBackendToClient)).ToList();
+        foreach (var session in _source.LiveBytes())
+        {
+            live.TryGetValue(session.Backend, out var sum);
+            live[session.Backend] = (sum.ClientToBackend + session.ClientToBackend, sum.BackendToClient + session.BackendToClient);
+        }
+
+        for (var i = 0; i < backends.Count; i++)
+        {
+            var backend = backends[i];
+            live.TryGetValue(backend.Counters, out var open);
+            var (clientToBackend, backendToClient) = backend.Counters.Report(totals[i].BytesClientToBackend + open.ClientToBackend, totals[i].BytesBackendToClient + open.BackendToClient);
+            yield return new Measurement<long>(clientToBackend, Tenant(backend.Tenant), Backend(backend.Address), Direction(MetricNames.DirectionClientToBackend));
+            yield return new Measurement<long>(backendToClient, Tenant(backend.Tenant), Backend(backend.Address), Direction(MetricNames.DirectionBackendToClient));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveBackendTotal() =>
+        _source.Backends().Select(b => new Measurement<long>(b.Counters.Connections, Tenant(b.Tenant), Backend(b.Address)));
+
+    private static Measurement<long>[] Optional(long? value) => value is { } v ? [new Measurement<long>(v)] : [];
 
     private IEnumerable<Measurement<int>> ObserveBackendUp() =>
         _source.Backends().Select(b => new Measurement<int>(b.IsUp ? 1 : 0, Tenant(b.Tenant), Backend(b.Address)));

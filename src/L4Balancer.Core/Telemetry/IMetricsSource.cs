@@ -14,10 +14,10 @@ internal interface IMetricsSource
     IEnumerable<BackendSample> Backends();
 
     /// <summary>
-    /// Bytes the open sessions have moved and not yet added to their tenant's counters, one entry per
-    /// session (a tenant may repeat).
+    /// Bytes the open sessions have moved and not yet added to their tenant's and backend's counters, one
+    /// entry per session (a tenant and a backend may repeat).
     /// </summary>
-    IEnumerable<TenantBytes> LiveBytes();
+    IEnumerable<SessionBytes> LiveBytes();
 
     /// <summary>Connections waiting for a backend slot now, per tenant with a <c>queue_timeout</c> (others have no queue).</summary>
     IEnumerable<KeyValuePair<string, int>> Queues();

@@ -12,6 +12,8 @@ internal static class MetricNames
     public const string BackendUp = "l4lb_backend_up";
     public const string BackendConnectionsActive = "l4lb_backend_connections_active";
     public const string BackendConnectFailures = "l4lb_backend_connect_failures_total";
+    public const string BackendConnectionsTotal = "l4lb_backend_connections_total";
+    public const string BackendBytes = "l4lb_backend_bytes_total";
     public const string BackendConnectSeconds = "l4lb_backend_connect_seconds";
     public const string BackendReportedLoad = "l4lb_backend_reported_load";
     public const string TenantQueued = "l4lb_tenant_queued";
@@ -30,6 +32,12 @@ internal static class MetricNames
 
     /// <summary>Prometheus's standard process metric, unprefixed so dashboards and alerts written for any exporter find it.</summary>
     public const string ProcessStartTimeSeconds = "process_start_time_seconds";
+
+    /// <summary>Prometheus' standard process figures (client_golang's process collector), unprefixed for the same reason.</summary>
+    public const string ProcessResidentMemoryBytes = "process_resident_memory_bytes";
+    public const string ProcessCpuSecondsTotal = "process_cpu_seconds_total";
+    public const string ProcessOpenFds = "process_open_fds";
+    public const string ProcessMaxFds = "process_max_fds";
 
     public const string DirectionClientToBackend = "client_to_backend";
     public const string DirectionBackendToClient = "backend_to_client";

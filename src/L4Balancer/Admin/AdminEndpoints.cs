@@ -1,4 +1,5 @@
 using L4Balancer.Core.Config;
+using L4Balancer.Core.Net;
 using L4Balancer.Core.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +62,7 @@ internal static class AdminEndpoints
                 AdminLog.Forbidden(deps.Logger, context.Request.Method, context.Request.Path, Remote(context), ScopeName(scope), ScopeName(needed));
                 await Results.Json(
                         new AdminError($"this token's scope is \"{ScopeName(scope)}\"; {context.Request.Method} {context.Request.Path} needs \"{ScopeName(needed)}\""),
-                        AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status403Forbidden)
+                        AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status403Forbidden)
                     .ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
@@ -77,14 +78,14 @@ internal static class AdminEndpoints
             .WithMetadata(Read);
 
         app.MapGet("/api/status", () => deps.Status() is { } status
-            ? Results.Json(status, AdminJsonContext.Default.AdminStatus)
+            ? Results.Json(status, AdminJsonContext.Answers.AdminStatus)
             : Starting())
             .WithMetadata(Read);
 
         app.MapGet("/api/tenants/{tenant}", (string tenant) =>
             deps.State.CurrentOrNull is not { } snapshot ? Starting()
             : snapshot.Tenants.GetValueOrDefault(tenant) is { } state
-                ? Results.Json(StatusReport.Tenant(deps.State, state), AdminJsonContext.Default.TenantDetail)
+                ? Results.Json(StatusReport.Tenant(deps.State, state), AdminJsonContext.Answers.TenantDetail)
                 : NoSuchTenant(snapshot, tenant))
             .WithMetadata(Read);
 
@@ -98,13 +99,13 @@ internal static class AdminEndpoints
             {
                 return Results.Json(
                     new AdminError("config reload is not available in this process: it has no config file (the demo runs on its embedded config)"),
-                    AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
+                    AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
             return result.Succeeded
-                ? Results.Json(new ReloadResponse(result.Generation), AdminJsonContext.Default.ReloadResponse)
+                ? Results.Json(new ReloadResponse(result.Generation), AdminJsonContext.Answers.ReloadResponse)
                 : Results.Json(new AdminError("config invalid; the running config is kept", result.Errors),
-                    AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
+                    AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status400BadRequest);
         });
 
         app.MapPost("/api/tenants/{tenant}/backends/{address}/drain",
@@ -153,7 +154,7 @@ internal static class AdminEndpoints
         var (weight, error) = WeightRequest.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
         if (weight is not { } value)
         {
-            return Results.Json(new AdminError(error!), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new AdminError(error!), AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status400BadRequest);
         }
 
         var result = deps.Commands.SetWeight(tenant, address, value);
@@ -170,7 +171,7 @@ internal static class AdminEndpoints
     private static IResult BackendAnswer(Dependencies deps, string tenant, Core.Balancing.BackendState backend)
     {
         var feedback = deps.State.CurrentOrNull?.Tenants.GetValueOrDefault(tenant)?.Config.Feedback;
-        return Results.Json(StatusReport.Backend(backend, feedback, deps.State.TimeProvider), AdminJsonContext.Default.BackendStatus);
+        return Results.Json(StatusReport.Backend(backend, feedback, deps.State.TimeProvider), AdminJsonContext.Answers.BackendStatus);
     }
 
     /// <summary>
@@ -202,12 +203,12 @@ internal static class AdminEndpoints
     private static string ScopeName(AdminScope scope) => scope == AdminScope.Read ? "read" : "operate";
 
     private static IResult NotFound(string message) =>
-        Results.Json(new AdminError(message), AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);
+        Results.Json(new AdminError(message), AdminJsonContext.Answers.AdminError, statusCode: StatusCodes.Status404NotFound);
 
     private static IResult Starting() =>
-        Results.Json(new AdminError("starting: the balancer has not loaded its config yet"), AdminJsonContext.Default.AdminError,
+        Results.Json(new AdminError("starting: the balancer has not loaded its config yet"), AdminJsonContext.Answers.AdminError,
             statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static string Remote(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : "-";
+        EndPointText.Format(context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort) : null);
 }

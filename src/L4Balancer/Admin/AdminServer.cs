@@ -84,6 +84,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.WebHost.UseSetting(WebHostDefaults.SuppressStatusMessagesKey, "true"); // we log our own line
         // Our own accept loop instead of Kestrel's socket listener, which spins on EMFILE. Kestrel uses
@@ -121,7 +122,7 @@ internal sealed class AdminServer : IHostedService, IAdminHandover, IAsyncDispos
                     context.Response.Headers.RetryAfter = "0";
                     await context.Response.WriteAsJsonAsync(
                         new AdminError($"process {Environment.ProcessId} has handed the admin endpoint over to its successor; send the request again"),
-                        AdminJsonContext.Default.AdminError).ConfigureAwait(false);
+                        AdminJsonContext.Answers.AdminError).ConfigureAwait(false);
                     return;
                 }
             }

@@ -3,11 +3,11 @@ using L4Balancer.Core.Config;
 using L4Balancer.Core.Handover;
 using L4Balancer.Core.Limits;
 using L4Balancer.Core.Runtime;
+using L4Balancer.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace L4Balancer.Hosting;
 
@@ -23,7 +23,9 @@ internal static class BalancerHost
         var nofile = DescriptorLimit.RaiseSoftToHard();
         var spares = OperatingSystem.IsLinux() ? SpareDescriptors.Open() : null;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        ConfigureLogging(builder.Logging, format);
+        var logLevels = new LogLevelSource(config.Global.LogLevel);
+        LoggingSetup.Configure(builder.Logging, format, logLevels);
+        builder.Services.AddSingleton(logLevels);
 
         // Type=notify: READY=1 once every hosted service has started (every listener and the admin
         // endpoint bound), STOPPING=1 at shutdown; sent whenever NOTIFY_SOCKET is set (see SdNotifier for
@@ -89,8 +91,9 @@ internal static class BalancerHost
             }
             catch (BindFailedException ex)
             {
-                HostLog.BindFailed(logger, ex.Message);
-                Console.Error.WriteLine($"l4balancer: {ex.Message}");
+                // One line, on stderr (issue 17: it was the host's "Hosting failed to start" with a stack
+                // trace and source paths, then this reason twice, in the log and on stderr).
+                JournalStream.WriteFatal(ex.Message);
                 if (successor is not null)
                 {
                     await successor.FailAsync([ex.Message], CancellationToken.None).ConfigureAwait(false);
@@ -193,50 +196,4 @@ internal static class BalancerHost
 
     /// <summary>The host must not cut the drain short: <c>drain_timeout</c> plus time to close the rest.</summary>
     public static TimeSpan ShutdownTimeoutFor(BalancerConfig config) => config.Global.DrainTimeout + TimeSpan.FromSeconds(10);
-
-    private const string SystemdConsoleVariable = "L4LB_SYSTEMD_CONSOLE";
-
-    private static void ConfigureLogging(ILoggingBuilder logging, LogFormat format)
-    {
-        logging.SetMinimumLevel(LogLevel.Information);
-
-        // One access-log line per connection goes through the console logger's queue. When the sink
-        // stalls (a slow journal, a blocked pipe) the default mode waits for room, and with inline
-        // socket completions (RuntimeTuning) the waiting thread is an epoll thread: every connection
-        // it serves would stall behind a log line. A deep queue absorbs bursts; past it, lines are
-        // dropped and the logger says how many, as HAProxy's UDP syslog would.
-        logging.Services.Configure<ConsoleLoggerOptions>(o =>
-        {
-            o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
-            o.MaxQueueLength = 16 * 1024;
-        });
-
-        // Kestrel logs two lines per request at Information; a scraper or a dashboard would flood the log.
-        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        if (format == LogFormat.Json)
-        {
-            logging.AddJsonConsole(o =>
-            {
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
-        }
-        else if (SystemdHelpers.IsSystemdService() || Environment.GetEnvironmentVariable(SystemdConsoleVariable) == "1")
-        {
-            // A successor started by an upgrade is not systemd's child (IsSystemdService looks at the
-            // parent) but writes to the same journal: the variable passes the decision on.
-            Environment.SetEnvironmentVariable(SystemdConsoleVariable, "1");
-            // Under systemd: "<6>category[id] message", so the journal records each line's priority.
-            logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
-        }
-        else
-        {
-            logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            });
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Runtime;
+using L4Balancer.Logging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ internal sealed class ConfigReloader(
     BalancerServiceOptions options,
     IReloadNotifier notifier,
     IOptions<HostOptions> hostOptions,
+    LogLevelSource logLevels,
     ILogger<ConfigReloader> logger) : IConfigReloader, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -98,6 +100,7 @@ internal sealed class ConfigReloader(
             // The host's stop timeout was sized from drain_timeout at start; a reload may change it,
             // and the host must not cut a longer drain short. HostOptions is read when stopping.
             hostOptions.Value.ShutdownTimeout = BalancerHost.ShutdownTimeoutFor(loaded.Config);
+            logLevels.Apply(loaded.Config.Global.LogLevel);
             HostLog.Reloaded(logger, path, result.Generation);
             return result;
         }

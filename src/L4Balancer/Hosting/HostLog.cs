@@ -4,9 +4,6 @@ namespace L4Balancer.Hosting;
 
 internal static partial class HostLog
 {
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Critical, Message = "{Message}")]
-    public static partial void BindFailed(ILogger logger, string message);
-
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "reload: no config file to reload (demo runs on its embedded config)")]
     public static partial void ReloadWithoutFile(ILogger logger);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using L4Balancer.Core.Config;
 using L4Balancer.Core.Handover;
 using L4Balancer.Core.Runtime;
 using L4Balancer.Core.Telemetry;
@@ -158,7 +159,7 @@ internal sealed class UpgradeCoordinator(
             {
                 failure = child.HasExited ? $"the new process exited with code {child.ExitCode} before it was ready"
                     : lifetime.ApplicationStopping.IsCancellationRequested ? "this process is shutting down"
-                    : $"the new process was not ready within {DurationText(timeout)}";
+                    : $"the new process was not ready within {DurationParser.Format(timeout)}";
             }
             catch (EndOfStreamException)
             {
@@ -375,9 +376,6 @@ internal sealed class UpgradeCoordinator(
         engine.RecordUpgrade(false);
         UpgradeLog.Failed(logger, reason, Environment.ProcessId, engine.Generation);
     }
-
-    private static string DurationText(TimeSpan value) =>
-        value.TotalSeconds >= 1 && value.TotalSeconds == Math.Floor(value.TotalSeconds) ? $"{value.TotalSeconds:0}s" : $"{value.TotalMilliseconds:0}ms";
 
     public void Dispose() => _registration?.Dispose();
 }

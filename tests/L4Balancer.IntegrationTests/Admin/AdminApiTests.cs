@@ -82,10 +82,15 @@ public class AdminApiTests
 
         using var noTenant = await admin.SendAsync(HttpMethod.Post, DrainPath("nobody", a.Address));
         Assert.Equal(HttpStatusCode.NotFound, noTenant.StatusCode);
-        Assert.Contains("nobody", (await JsonAsync(noTenant)).GetProperty("error").GetString());
+
+        // The body exactly (issue 17): the quotes as quotes, not \u0022, and no "errors":null.
+        Assert.Equal("""{"error":"no tenant \"nobody\""}""", await noTenant.Content.ReadAsStringAsync());
 
         using var noBackend = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, "127.0.0.1:1"));
         Assert.Equal(HttpStatusCode.NotFound, noBackend.StatusCode);
+        Assert.Equal(
+            $$"""{"error":"tenant \"{{TestConfigs.TenantName}}\" has no backend \"127.0.0.1:1\" (URL-encode the address: 127.0.0.1%3A8080)"}""",
+            await noBackend.Content.ReadAsStringAsync());
 
         Assert.False(admin.Balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().IsDraining);
     }
@@ -248,8 +253,11 @@ public class AdminApiTests
         {
             using var response = await admin.SendAsync(HttpMethod.Post, "/api/reload");
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            var body = await JsonAsync(response);
-            Assert.Equal(errors, body.GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToArray());
+            // Exactly this text (issue 17): a config error quotes the file's values, and the default JSON
+            // encoder wrote each quote as \u0022.
+            Assert.Equal(
+                """{"error":"config invalid; the running config is kept","errors":["balancer.toml:3: unknown key \"bogus\"","balancer.toml:9: tenant \"x\": no backends"]}""",
+                await response.Content.ReadAsStringAsync());
         }
     }
 

@@ -52,7 +52,7 @@ internal sealed class AdminHarness : IAsyncDisposable
         };
         var balancer = await BalancerHarness.StartAsync(config);
         var ownReloader = reloader is null
-            ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), NullLogger<ConfigReloader>.Instance)
+            ? new ConfigReloader(balancer.Engine, new BalancerServiceOptions(config, ConfigPath: null), new SystemdReloadNotifier(null), Options.Create(new HostOptions()), new L4Balancer.Logging.LogLevelSource(config.Global.LogLevel), NullLogger<ConfigReloader>.Instance)
             : null;
         var admin = new AdminServer(balancer.Engine, balancer.Engine, config.Admin!, reloader ?? ownReloader!, balancer.Loggers, TimeProvider.System);
         try

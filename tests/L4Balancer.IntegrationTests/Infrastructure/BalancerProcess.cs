@@ -68,6 +68,13 @@ internal sealed class BalancerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // What decides the log's shape comes from the test alone: a test runner started by systemd (its
+        // JOURNAL_STREAM) or with a Logging__ variable set would otherwise change every line the tests read.
+        foreach (var key in info.Environment.Keys.Where(k => k == "JOURNAL_STREAM" || k.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

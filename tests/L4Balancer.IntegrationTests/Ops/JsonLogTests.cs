@@ -34,6 +34,11 @@ public class JsonLogTests
         var lines = process.Output.Where(l => l.Length > 0).ToArray();
         Assert.All(lines, l => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(l).RootElement.ValueKind));
 
+        // Issue 17: State holds the values, not the message template again, and text is escaped only
+        // where JSON requires it (no \u0022 for a quote, no \u002B for a plus).
+        Assert.All(lines, l => Assert.DoesNotContain("{OriginalFormat}", l));
+        Assert.All(lines, l => Assert.DoesNotContain("\\u00", l));
+
         var record = JsonDocument.Parse(process.Output.Single(l => l.Contains("\"L4Balancer.Access\""))).RootElement;
         Assert.Equal(1000, record.GetProperty("EventId").GetInt32());
         Assert.Equal("Information", record.GetProperty("LogLevel").GetString());

@@ -34,7 +34,7 @@ public class BalancerExampleTests
         string[] keys =
         [
             "max_connections", "max_connections_per_ip", "max_pending_handshakes", "max_pending_handshakes_per_ip", "connect_timeout", "idle_timeout", "client_hello_timeout",
-            "drain_timeout", "backlog", "access_log", "transport", "threads", "deny", "listen", "token", "scope", "name", "bind", "route", "tenant", "accept_proxy", "trusted_proxies", "sni", "allow",
+            "drain_timeout", "backlog", "access_log", "log_level", "transport", "threads", "deny", "listen", "token", "scope", "name", "bind", "route", "tenant", "accept_proxy", "trusted_proxies", "sni", "allow",
             "connection_rate", "connection_burst", "bandwidth", "proxy_protocol", "balance", "retries", "interval",
             "timeout", "rise", "fall", "address", "weight", "hash_key", "hash_table_size", "hash_balance_factor",
             "source", "stale_after", "agent_port", "agent_send", "metrics_url", "insecure", "metric", "labels",

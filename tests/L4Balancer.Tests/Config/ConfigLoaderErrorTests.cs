@@ -83,6 +83,11 @@ public class ConfigLoaderErrorTests
             access_log = "off"
             """, (2, "global: access_log must be true or false, not a string")),
 
+        new("Log_level_is_one_of_the_names", """
+            [global]
+            log_level = "verbose"
+            """, (2, "global: log_level must be \"trace\", \"debug\", \"info\", \"information\", \"warning\", \"warn\", \"error\", \"critical\" or \"none\" (got \"verbose\")")),
+
         new("Numbers_beyond_int_range", """
             [global]
             max_connections = 3000000000

@@ -22,6 +22,7 @@ public class ConfigLoaderValidTests
             drain_timeout = "1h"
             backlog = 1024
             access_log = false
+            log_level = "debug"
             deny = ["203.0.113.0/24", "2001:db8:dead::/48"]
 
             [admin]
@@ -91,6 +92,7 @@ public class ConfigLoaderValidTests
         Assert.Equal(TimeSpan.FromSeconds(1.5), global.ClientHelloTimeout);
         Assert.Equal(TimeSpan.FromHours(1), global.DrainTimeout);
         Assert.False(global.AccessLog);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, global.LogLevel);
         Assert.Equal(1024, global.Backlog);
         Assert.Equal(new[] { IpPrefix.Parse("203.0.113.0/24"), IpPrefix.Parse("2001:db8:dead::/48") }, global.Deny);
 
@@ -174,6 +176,7 @@ public class ConfigLoaderValidTests
         Assert.Equal(TimeSpan.FromSeconds(5), config.Global.ClientHelloTimeout);
         Assert.Equal(TimeSpan.FromMinutes(5), config.Global.DrainTimeout);
         Assert.True(config.Global.AccessLog); // SPEC: one record per finished connection, unless turned off
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, config.Global.LogLevel);
         Assert.Equal(511, config.Global.Backlog);
         Assert.Equal(4096, config.Global.MaxPendingHandshakes);
         Assert.Equal(64, config.Global.MaxPendingHandshakesPerIp);

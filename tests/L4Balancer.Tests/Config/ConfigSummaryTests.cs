@@ -52,7 +52,7 @@ public class ConfigSummaryTests
 
         Assert.Equal("""
             2 listeners, 2 tenants, 3 backends
-            global max_connections=50000 max_connections_per_ip=unlimited max_pending_handshakes=4096 max_pending_handshakes_per_ip=64 connect_timeout=5s idle_timeout=30m client_hello_timeout=5s drain_timeout=5m upgrade_timeout=30s backlog=511 access_log=on deny=203.0.113.0/24
+            global max_connections=50000 max_connections_per_ip=unlimited max_pending_handshakes=4096 max_pending_handshakes_per_ip=64 connect_timeout=5s idle_timeout=30m client_hello_timeout=5s drain_timeout=5m upgrade_timeout=30s backlog=511 access_log=on log_level=info deny=203.0.113.0/24
             admin off
             listener public-tls 0.0.0.0:8443 route=sni fallback=acme
             listener plain [::]:8080 route=port tenant=beta

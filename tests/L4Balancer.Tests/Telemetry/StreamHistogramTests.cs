@@ -12,7 +12,7 @@ public class StreamHistogramTests
 
         public IEnumerable<BackendSample> Backends() => [];
 
-        public IEnumerable<TenantBytes> LiveBytes() => [];
+        public IEnumerable<SessionBytes> LiveBytes() => [];
 
         public IEnumerable<KeyValuePair<string, int>> Queues() => [];
 

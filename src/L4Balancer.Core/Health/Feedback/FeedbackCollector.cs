@@ -52,7 +52,7 @@ internal sealed class FeedbackCollector : IDisposable
 
     public void Start()
     {
-        FeedbackLog.Started(_logger, Tenant, Settings.Source == FeedbackSource.Agent ? "agents" : "metrics", _backends.Length, Settings.Interval, Settings.Timeout, Settings.StaleAfter);
+        FeedbackLog.Started(_logger, Tenant, Settings.Source == FeedbackSource.Agent ? "agents" : "metrics", _backends.Length, DurationParser.Format(Settings.Interval), DurationParser.Format(Settings.Timeout), DurationParser.Format(Settings.StaleAfter));
         _timer.Change(TimeSpan.Zero, Settings.Interval);
     }
 
@@ -122,7 +122,7 @@ internal sealed class FeedbackCollector : IDisposable
             }
 
             _stale[index] = true;
-            FeedbackLog.ReportStale(_logger, Tenant, backend.Address, Settings.StaleAfter);
+            FeedbackLog.ReportStale(_logger, Tenant, backend.Address, DurationParser.Format(Settings.StaleAfter));
             backend.SetAgentLimits(null, null);
         }
     }

@@ -6,7 +6,7 @@ namespace L4Balancer.Core.Health.Feedback;
 internal static partial class FeedbackLog
 {
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information, Message = "tenant {Tenant}: load feedback from {Source} of {Count} backends every {Interval} (timeout {Timeout}, stale after {StaleAfter})")]
-    public static partial void Started(ILogger logger, string tenant, string source, int count, TimeSpan interval, TimeSpan timeout, TimeSpan staleAfter);
+    public static partial void Started(ILogger logger, string tenant, string source, int count, string interval, string timeout, string staleAfter);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "tenant {Tenant}: load feedback stopped")]
     public static partial void Stopped(ILogger logger, string tenant);
@@ -18,7 +18,7 @@ internal static partial class FeedbackLog
     public static partial void PollRecovered(ILogger logger, string tenant, string backend, string report);
 
     [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "tenant {Tenant}: backend {Backend}: load report is stale (older than {StaleAfter}); its weight and maxconn no longer apply")]
-    public static partial void ReportStale(ILogger logger, string tenant, string backend, TimeSpan staleAfter);
+    public static partial void ReportStale(ILogger logger, string tenant, string backend, string staleAfter);
 
     [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "tenant {Tenant}: backend {Backend}: agent says {Word}{Reason}: no new connections until it says {Undo}")]
     public static partial void AgentTookOut(ILogger logger, string tenant, string backend, string word, string reason, string undo);
