@@ -84,12 +84,12 @@ public class AdminApiTests
         Assert.Equal(HttpStatusCode.NotFound, noTenant.StatusCode);
 
         // The body exactly (issue 17): the quotes as quotes, not \u0022, and no "errors":null.
-        Assert.Equal("""{"error":"no tenant \"nobody\""}""", await noTenant.Content.ReadAsStringAsync());
+        Assert.Equal($$"""{"error":"no tenant \"nobody\"; tenants: {{TestConfigs.TenantName}}"}""", await noTenant.Content.ReadAsStringAsync());
 
         using var noBackend = await admin.SendAsync(HttpMethod.Post, DrainPath(TestConfigs.TenantName, "127.0.0.1:1"));
         Assert.Equal(HttpStatusCode.NotFound, noBackend.StatusCode);
         Assert.Equal(
-            $$"""{"error":"tenant \"{{TestConfigs.TenantName}}\" has no backend \"127.0.0.1:1\" (URL-encode the address: 127.0.0.1%3A8080)"}""",
+            $$"""{"error":"tenant \"{{TestConfigs.TenantName}}\" has no backend \"127.0.0.1:1\"; its backends: {{a.Address}}"}""",
             await noBackend.Content.ReadAsStringAsync());
 
         Assert.False(admin.Balancer.Engine.Current.Tenants[TestConfigs.TenantName].Backends.Single().IsDraining);
