@@ -22,6 +22,12 @@ internal sealed class BackendState
     private const int AgentDrainFlag = 8;
     private const int AgentDownFlag = 16;
 
+    // Issue 17: the host name did not resolve; apart from the checks' down, so a lookup that answers undoes only this.
+    private const int UnresolvedFlag = 32;
+
+    /// <summary>The flags that make the status say "down" (as opposed to draining): a change of these is a <see cref="LastChange"/>.</summary>
+    private const int DownMask = DownFlag | AgentDownFlag | UnresolvedFlag;
+
     /// <summary>HAProxy's largest server weight (SRV_UWGHT_MAX), the cap of an agent-scaled weight.</summary>
     private const int MaxAgentWeight = 256;
 
@@ -42,13 +48,29 @@ internal sealed class BackendState
     private BackendReport? _report;
     private int _agentWeightPercent = -1;
     private int _agentMaxConnections = -1;
+    private readonly TimeProvider _time;
+    private CheckResult? _lastCheck;
+    private long _lastChangeTicks;
     private int _weightOverride = -1;
 
-    public BackendState(string tenant, BackendConfig config)
+    /// <param name="time">Stamps <see cref="LastChange"/>.</param>
+    public BackendState(string tenant, BackendConfig config, TimeProvider? time = null)
     {
         Tenant = tenant;
         _config = config;
-        _endPoint = ConnectableEndPoint(config.EndPoint);
+        _time = time ?? TimeProvider.System;
+        _lastChangeTicks = _time.GetUtcNow().UtcTicks;
+        if (config.EndPoint is { } endPoint)
+        {
+            _endPoint = ConnectableEndPoint(endPoint);
+        }
+        else
+        {
+            // Never connected to: the unresolved flag keeps every picker and check away until a lookup answers.
+            _endPoint = new IPEndPoint(IPAddress.None, config.Port);
+            _flags = UnresolvedFlag;
+            _lastCheck = Unresolved(config);
+        }
     }
 
     public string Tenant { get; }
@@ -57,8 +79,20 @@ internal sealed class BackendState
 
     public BackendConfig Config => Volatile.Read(ref _config);
 
-    /// <summary>Where to connect: the configured endpoint, with an IPv4-mapped IPv6 address turned into IPv4.</summary>
+    /// <summary>
+    /// Where to connect: the configured endpoint, with an IPv4-mapped IPv6 address turned into IPv4. Meaningless
+    /// while <see cref="IsResolved"/> is false (the backend is then never picked nor checked).
+    /// </summary>
     public IPEndPoint EndPoint => Volatile.Read(ref _endPoint);
+
+    /// <summary>False while the backend's host name does not resolve (issue 17): it is down with check status DNS.</summary>
+    public bool IsResolved => (Volatile.Read(ref _flags) & UnresolvedFlag) == 0;
+
+    /// <summary>The last check's outcome (an active check, the passive check's mark-down, or DNS); null before any.</summary>
+    public CheckResult? LastCheck => Volatile.Read(ref _lastCheck);
+
+    /// <summary>When the backend last went up or down, by whatever cause (HAProxy's <c>lastchg</c>); its creation before that.</summary>
+    public DateTimeOffset LastChange => new(Interlocked.Read(ref _lastChangeTicks), TimeSpan.Zero);
 
     /// <summary>The configured weight (the status shows it beside <see cref="EffectiveWeight"/>).</summary>
     public int Weight => Config.Weight;
@@ -201,7 +235,10 @@ internal sealed class BackendState
         }
     }
 
-    /// <summary>Takes a reload's config for this backend.</summary>
+    /// <summary>
+    /// Takes a reload's config for this backend. A host name that no longer resolves takes it down with DNS
+    /// (its last address is kept but not used); one that resolves again brings it back as a lookup does.
+    /// </summary>
     /// <returns>
     /// The operator's weight it cleared, or null: a weight set through the admin API holds until a reload
     /// changes this backend's configured weight, which is the newer word on it (HAProxy's <c>set weight</c>
@@ -216,8 +253,19 @@ internal sealed class BackendState
             cleared = w;
         }
 
-        Volatile.Write(ref _endPoint, ConnectableEndPoint(config.EndPoint));
-        Volatile.Write(ref _config, config);
+        if (config.EndPoint is { } endPoint)
+        {
+            Volatile.Write(ref _config, config);
+            SetResolved(endPoint);
+        }
+        else
+        {
+            // The flag first: a picker that reads the new config must already find the backend out.
+            Volatile.Write(ref _lastCheck, Unresolved(config));
+            ChangeFlag(UnresolvedFlag, true);
+            Volatile.Write(ref _config, config);
+        }
+
         return cleared;
     }
 
@@ -233,6 +281,40 @@ internal sealed class BackendState
         Volatile.Write(ref _weightOverride, weight == Weight ? -1 : weight);
         return previous;
     }
+
+    /// <summary>
+    /// A lookup answered: connect to <paramref name="endPoint"/> from now on. True if that brought the
+    /// backend back from DNS; it is then up at once (HAProxy: "start OK but check immediately"), and its
+    /// tenant's checks, if any, take it down again if it does not answer.
+    /// </summary>
+    public bool SetResolved(IPEndPoint endPoint)
+    {
+        // The address first: whoever sees the flag cleared must connect to the new address.
+        Volatile.Write(ref _endPoint, ConnectableEndPoint(endPoint));
+        if (!ChangeFlag(UnresolvedFlag, false))
+        {
+            return false;
+        }
+
+        if (LastCheck is { Status: CheckStatus.DNS } dns)
+        {
+            Interlocked.CompareExchange(ref _lastCheck, null, dns);
+        }
+
+        return true;
+    }
+
+    /// <summary>A lookup of the host name failed again: keeps the reason current for the status.</summary>
+    public void SetUnresolvedReason(string error)
+    {
+        if (!IsResolved)
+        {
+            Volatile.Write(ref _lastCheck, new CheckResult(CheckStatus.DNS, $"{Config.Host} does not resolve: {error}"));
+        }
+    }
+
+    private static CheckResult Unresolved(BackendConfig config) =>
+        new(CheckStatus.DNS, $"{config.Host} does not resolve: {config.ResolveError ?? "no address"}");
 
     /// <summary>
     /// "[::ffff:10.0.0.1]:443" is a valid way to write an IPv4 backend, but an IPv6 socket that is not
@@ -282,6 +364,11 @@ internal sealed class BackendState
 
             if (Interlocked.CompareExchange(ref _flags, next, current) == current)
             {
+                if ((current & DownMask) == 0 != ((next & DownMask) == 0))
+                {
+                    Interlocked.Exchange(ref _lastChangeTicks, _time.GetUtcNow().UtcTicks);
+                }
+
                 return true;
             }
         }
@@ -292,6 +379,13 @@ internal sealed class BackendState
     {
         get => Volatile.Read(ref _passive);
         set => Volatile.Write(ref _passive, value);
+    }
+
+    /// <summary>Keeps <paramref name="result"/> as the last check and counts it; returns the consecutive passes or failures.</summary>
+    public int RecordCheck(CheckResult result)
+    {
+        Volatile.Write(ref _lastCheck, result);
+        return result.Passed ? RecordCheckPassed() : RecordCheckFailed();
     }
 
     /// <summary>Counts an active check that passed (and ends a run of failures); returns the consecutive passes.</summary>
@@ -320,6 +414,12 @@ internal sealed class BackendState
         if (!SetUp(true))
         {
             return false;
+        }
+
+        // On probation, not known good: the passive check's reason no longer describes it.
+        if (LastCheck is { Status: CheckStatus.L4CON } passive)
+        {
+            Interlocked.CompareExchange(ref _lastCheck, null, passive);
         }
 
         Volatile.Write(ref _consecutiveFailures, Math.Max(0, fall - 1));
@@ -361,6 +461,8 @@ internal sealed class BackendState
         var consecutive = Interlocked.Increment(ref _consecutiveFailures);
         if (PassiveHealth is { } passive && consecutive >= passive.Fall && SetUp(false))
         {
+            // Real traffic's connects are layer 4 checks too: HAProxy's L4CON says the same of its own.
+            Volatile.Write(ref _lastCheck, new CheckResult(CheckStatus.L4CON, $"{consecutive} consecutive connects of client connections failed"));
             passive.OnMarkedDown(this, consecutive);
         }
 

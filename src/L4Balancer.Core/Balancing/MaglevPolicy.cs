@@ -228,7 +228,7 @@ internal sealed class MaglevPolicy : ILoadBalancingPolicy
             for (var i = 0; i < backends.Count; i++)
             {
                 var backend = backends[i];
-                if (backend.IsUp && !backend.IsDraining && !backend.IsRemoved && !backend.IsAgentDraining && !backend.IsAgentDown)
+                if (backend.IsUp && backend.IsResolved && !backend.IsDraining && !backend.IsRemoved && !backend.IsAgentDraining && !backend.IsAgentDown)
                 {
                     // The agent's weight (issue 16) moves the bound; the table keeps the configured
                     // weights, as rebuilding it on every report would remap clients.

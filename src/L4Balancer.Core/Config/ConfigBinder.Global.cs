@@ -43,6 +43,7 @@ internal sealed partial class ConfigBinder
                 ("epoll", TransportKind.Epoll)) ?? TransportKind.Auto,
             Threads = reader.Int("threads", 0, min: 0),
             Deny = ReadPrefixes(reader, "deny", "global deny").Select(p => p.Prefix).ToList(),
+            ResolveInterval = reader.Duration("resolve_interval", defaults.ResolveInterval, allowZero: false),
         };
         if (global.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
         {

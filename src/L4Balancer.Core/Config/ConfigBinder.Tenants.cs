@@ -8,6 +8,9 @@ namespace L4Balancer.Core.Config;
 /// <summary>The <c>[[tenant]]</c> tables with their <c>health</c> and <c>[[tenant.backend]]</c> tables.</summary>
 internal sealed partial class ConfigBinder
 {
+    /// <summary>Why a lookup that answered gave nothing usable.</summary>
+    internal const string NoAddress = "no IPv4 or IPv6 address";
+
     private const string ServerNameRules =
         "dot-separated labels of letters, digits and hyphens; a wildcard only as a leading \"*.\"";
 
@@ -71,7 +74,7 @@ internal sealed partial class ConfigBinder
                 Retries = reader.Int("retries", 2, min: 0),
                 QueueTimeout = reader.Duration("queue_timeout", TimeSpan.Zero, allowZero: true),
                 MaxQueue = ReadMaxQueue(reader),
-                Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context) : null,
+                Health = reader.Table("health", "[tenant.health]") is { } health ? BindHealth(health, reader.Context, sni) : null,
                 Feedback = BindFeedback(reader, backends, agentPortLines),
                 Backends = backends,
             };
@@ -227,21 +230,6 @@ internal sealed partial class ConfigBinder
         return (allow.Select(a => a.Prefix).ToList(), deny.Select(d => d.Prefix).ToList());
     }
 
-    private HealthConfig BindHealth(TomlSourceTable table, string tenantContext)
-    {
-        var reader = new ConfigTableReader(table, $"{tenantContext} health", _diagnostics);
-        var defaults = new HealthConfig();
-        var health = new HealthConfig
-        {
-            Interval = reader.Duration("interval", defaults.Interval, allowZero: false),
-            Timeout = reader.Duration("timeout", defaults.Timeout, allowZero: false),
-            Rise = reader.Int("rise", defaults.Rise, min: 1),
-            Fall = reader.Int("fall", defaults.Fall, min: 1),
-        };
-        reader.ReportUnknownKeys();
-        return health;
-    }
-
     /// <param name="agentPortLines">The lines of the backends' <c>agent_port</c> keys, for errors once <c>[tenant.feedback]</c> is read.</param>
     private List<BackendConfig> BindBackends(ConfigTableReader tenant, out List<int> agentPortLines)
     {
@@ -292,6 +280,9 @@ internal sealed partial class ConfigBinder
             {
                 Address = text.Value,
                 EndPoint = resolved.EndPoint,
+                Host = resolved.Host,
+                Port = resolved.Port,
+                ResolveError = resolved.Error,
                 Weight = weight,
                 MaxConnections = maxConnections,
                 AgentPort = agentPort,
@@ -305,9 +296,11 @@ internal sealed partial class ConfigBinder
     /// An IP literal as is; a host name through DNS, preferring IPv4 (dual-stack hosts often publish an
     /// AAAA the backend does not listen on). Identity is the canonical literal, or the lower-cased host,
     /// so <c>10.0.0.1:443</c> twice is caught but two names that happen to share an address are not
-    /// (that would make a reload depend on DNS answers).
+    /// (that would make a reload depend on DNS answers). A name that does not resolve is a warning, not an
+    /// error (issue 17): one missing DNS record must not stop a start or a reload of every other tenant, so
+    /// the backend starts down and the health monitor looks it up again.
     /// </summary>
-    private (IPEndPoint EndPoint, string Identity)? ResolveBackend(ConfigTableReader tenant, LocatedString text)
+    private (IPEndPoint? EndPoint, string Identity, string? Host, int Port, string? Error)? ResolveBackend(ConfigTableReader tenant, LocatedString text)
     {
         if (!EndPointParser.TryParseBackend(text.Value, out var host, out var port, out var literal, out var error))
         {
@@ -318,7 +311,7 @@ internal sealed partial class ConfigBinder
         if (literal is not null)
         {
             var endPoint = new IPEndPoint(literal, port);
-            return (endPoint, endPoint.ToString());
+            return (endPoint, endPoint.ToString(), null, port, null);
         }
 
         if (!_resolved.TryGetValue(host, out var resolution))
@@ -330,24 +323,28 @@ internal sealed partial class ConfigBinder
         var (address, resolveError) = resolution;
         if (address is null)
         {
-            tenant.Error(text.Line, $"backend address \"{text.Value}\" cannot be resolved ({resolveError})");
+            _diagnostics.Warn(text.Line, $"{tenant.Context}: backend address \"{text.Value}\" cannot be resolved ({resolveError}): " +
+                $"it starts down (check_status DNS) and is looked up again every {DurationParser.Format(_resolveInterval)} and in every health check round");
         }
 
-        return address is null ? null : (new IPEndPoint(address, port), $"{host.ToLowerInvariant()}:{port}");
+        return (address is null ? null : new IPEndPoint(address, port), $"{host.ToLowerInvariant()}:{port}", host, port, resolveError);
     }
 
     private (IPAddress? Address, string? Error) Resolve(string host)
     {
         try
         {
-            var addresses = _resolveHost(host);
-            var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-                ?? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6);
-            return address is null ? (null, "no IPv4 or IPv6 address") : (address, null);
+            var address = PreferredAddress(_resolveHost(host));
+            return address is null ? (null, NoAddress) : (address, null);
         }
         catch (Exception e) when (e is SocketException or ArgumentException or TimeoutException)
         {
             return (null, e.Message);
         }
     }
+
+    /// <summary>IPv4 first: dual-stack hosts often publish an AAAA the backend does not listen on.</summary>
+    internal static IPAddress? PreferredAddress(IPAddress[] addresses) =>
+        addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6);
 }

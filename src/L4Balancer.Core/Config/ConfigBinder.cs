@@ -15,6 +15,9 @@ internal sealed partial class ConfigBinder
     private readonly Func<string, IPAddress[]> _resolveHost;
     private readonly string _baseDirectory;
 
+    /// <summary><c>global.resolve_interval</c>, for the warning about a backend host name that does not resolve.</summary>
+    private TimeSpan _resolveInterval = new GlobalConfig().ResolveInterval;
+
     /// <param name="resolveHost">DNS for backend host names (a seam for tests).</param>
     /// <param name="baseDirectory">Where relative <c>file:</c> token paths start.</param>
     public ConfigBinder(ConfigDiagnostics diagnostics, Func<string, IPAddress[]> resolveHost, string baseDirectory)
@@ -28,6 +31,7 @@ internal sealed partial class ConfigBinder
     {
         var reader = new ConfigTableReader(root, "", _diagnostics);
         var global = reader.Table("global", "[global]") is { } globalTable ? BindGlobal(globalTable) : new GlobalConfig();
+        _resolveInterval = global.ResolveInterval;
         var admin = reader.Table("admin", "[admin]") is { } adminTable ? BindAdmin(adminTable) : null;
         var cluster = reader.Table("cluster", "[cluster]") is { } clusterTable ? BindCluster(clusterTable) : null;
         var tenantTables = reader.TableArray("tenant", "[[tenant]]") ?? [];

@@ -48,7 +48,7 @@ internal static class ConfigSummary
                 $" hash_key={Name(tenant.HashKey)} hash_table_size={tenant.HashTableSize} hash_balance_factor={(tenant.HashBalanceFactor == 0 ? "off" : tenant.HashBalanceFactor.ToString(CultureInfo.InvariantCulture))}";
             Line(text, $"  balance={Name(tenant.Balance)}{maglev} retries={tenant.Retries} proxy_protocol={Name(tenant.ProxyProtocol)}");
             Line(text, tenant.Health is { } h
-                ? $"  health interval={Duration(h.Interval)} timeout={Duration(h.Timeout)} rise={h.Rise} fall={h.Fall}"
+                ? $"  health type={Name(h.Type)}{HealthDetail(h)} interval={Duration(h.Interval)} timeout={Duration(h.Timeout)} rise={h.Rise} fall={h.Fall}"
                 : "  health passive only");
             if (tenant.Feedback is { } f)
             {
@@ -61,13 +61,35 @@ internal static class ConfigSummary
             foreach (var backend in tenant.Backends)
             {
                 // Show the resolved address only when the config named a host.
-                var resolved = string.Equals(backend.Address, backend.EndPoint.ToString(), StringComparison.Ordinal) ? "" : $" ({backend.EndPoint})";
+                var resolved = backend.EndPoint is not { } endPoint ? " (unresolved: starts down, check_status DNS)"
+                    : string.Equals(backend.Address, endPoint.ToString(), StringComparison.Ordinal) ? "" : $" ({endPoint})";
                 var agentPort = backend.AgentPort == 0 ? "" : $" agent_port={backend.AgentPort}";
                 Line(text, $"  backend {backend.Address}{resolved} weight={backend.Weight} max_connections={Limit(backend.MaxConnections)}{agentPort}");
             }
         }
 
         return text.ToString();
+    }
+
+    /// <summary>What a tls or http check sends and expects, defaults filled in.</summary>
+    private static string HealthDetail(HealthConfig health)
+    {
+        var detail = new StringBuilder();
+        if (health.Type == HealthCheckType.Http)
+        {
+            detail.Append($" path={health.Path} host={health.Host ?? health.Sni ?? "(the backend's address)"} expect_status={health.ExpectStatus}");
+            if (health.Tls)
+            {
+                detail.Append(" tls");
+            }
+        }
+
+        if (health.UsesTls)
+        {
+            detail.Append($" sni={health.Sni ?? "(none)"} ca={health.Ca?.Path ?? "(not verified)"}");
+        }
+
+        return detail.ToString();
     }
 
     private static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');

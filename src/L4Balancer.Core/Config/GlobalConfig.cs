@@ -58,4 +58,10 @@ internal sealed record GlobalConfig
     public int Threads { get; init; }
 
     public IReadOnlyList<IpPrefix> Deny { get; init; } = [];
+
+    /// <summary>
+    /// How often a backend host name that did not resolve is looked up again (<c>resolve_interval</c>, issue 17);
+    /// such a backend is also looked up in every round of its tenant's health checks.
+    /// </summary>
+    public TimeSpan ResolveInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -10,17 +10,20 @@ namespace L4Balancer.Core.Health;
 /// up. One periodic timer per tenant, on the injected <see cref="TimeProvider"/>; the first round runs
 /// at once so a backend added by a reload is known promptly. The state it changes lives on
 /// <see cref="BackendState"/>, so replacing the checker (a reload that retunes the table) loses nothing.
+/// A backend whose host name does not resolve is looked up first in each round, and checked only once it
+/// resolves (issue 17): a lookup that fails is not a check that failed, it is the DNS status.
 /// </summary>
 internal sealed class ActiveHealthChecker : IDisposable
 {
     private readonly BackendState[] _backends;
     private readonly int[] _inFlight;
     private readonly IHealthProbe _probe;
+    private readonly BackendResolver _resolver;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
 
-    public ActiveHealthChecker(string tenant, HealthConfig settings, ProxyProtocolMode proxyProtocol, IReadOnlyList<BackendState> backends, IHealthProbe probe, TimeProvider timeProvider, ILogger logger)
+    public ActiveHealthChecker(string tenant, HealthConfig settings, ProxyProtocolMode proxyProtocol, IReadOnlyList<BackendState> backends, IHealthProbe probe, BackendResolver resolver, TimeProvider timeProvider, ILogger logger)
     {
         Tenant = tenant;
         Settings = settings;
@@ -28,6 +31,7 @@ internal sealed class ActiveHealthChecker : IDisposable
         _backends = [.. backends];
         _inFlight = new int[_backends.Length];
         _probe = probe;
+        _resolver = resolver;
         _logger = logger;
         _timer = timeProvider.CreateTimer(static s => ((ActiveHealthChecker)s!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -36,14 +40,14 @@ internal sealed class ActiveHealthChecker : IDisposable
 
     public HealthConfig Settings { get; }
 
-    /// <summary>The tenant's <c>proxy_protocol</c>, sent on every probe (see <see cref="TcpConnectProbe"/>).</summary>
+    /// <summary>The tenant's <c>proxy_protocol</c>, sent on every probe (see <see cref="HealthProbe"/>).</summary>
     public ProxyProtocolMode ProxyProtocol { get; }
 
     public IReadOnlyList<BackendState> Backends => _backends;
 
     public void Start()
     {
-        HealthLog.ChecksStarted(_logger, Tenant, _backends.Length, DurationParser.Format(Settings.Interval), DurationParser.Format(Settings.Timeout), Settings.Rise, Settings.Fall);
+        HealthLog.ChecksStarted(_logger, Tenant, Settings.Type.ToString().ToLowerInvariant(), _backends.Length, DurationParser.Format(Settings.Interval), DurationParser.Format(Settings.Timeout), Settings.Rise, Settings.Fall);
         _timer.Change(TimeSpan.Zero, Settings.Interval);
     }
 
@@ -70,29 +74,34 @@ internal sealed class ActiveHealthChecker : IDisposable
         var backend = _backends[index];
         try
         {
-            var passed = await _probe.ProbeAsync(backend.EndPoint, Settings.Timeout, ProxyProtocol, _stopping.Token).ConfigureAwait(false);
+            if (!await _resolver.ResolveAsync(backend, _stopping.Token).ConfigureAwait(false))
+            {
+                return; // still DNS: nothing to connect to
+            }
+
+            var result = await _probe.ProbeAsync(backend, Settings, ProxyProtocol, _stopping.Token).ConfigureAwait(false);
             if (_stopping.IsCancellationRequested)
             {
                 return; // replaced or stopped while probing: the probe was cut short, not failed
             }
 
-            switch (ActiveHealthRule.Record(backend, passed, Settings.Rise, Settings.Fall))
+            switch (ActiveHealthRule.Record(backend, result, Settings.Rise, Settings.Fall))
             {
                 case HealthTransition.Down:
-                    HealthLog.CheckDown(_logger, Tenant, backend.Address, backend.ConsecutiveCheckFailures);
+                    HealthLog.CheckDown(_logger, Tenant, backend.Address, backend.ConsecutiveCheckFailures, result.Status.ToString(), result.Detail);
                     break;
                 case HealthTransition.Up:
-                    HealthLog.CheckUp(_logger, Tenant, backend.Address, backend.ConsecutiveCheckSuccesses);
+                    HealthLog.CheckUp(_logger, Tenant, backend.Address, backend.ConsecutiveCheckSuccesses, result.Status.ToString(), result.Detail);
                     break;
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !_stopping.IsCancellationRequested)
         {
             HealthLog.CheckFaulted(_logger, Tenant, backend.Address, ex);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            // Stopped.
+            // Stopped: a check cut short is neither a pass nor a failure.
         }
         finally
         {

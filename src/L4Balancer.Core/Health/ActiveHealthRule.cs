@@ -13,4 +13,13 @@ internal static class ActiveHealthRule
         passed
             ? backend.RecordCheckPassed() >= rise && backend.SetUp(true) ? HealthTransition.Up : HealthTransition.None
             : backend.RecordCheckFailed() >= fall && backend.SetUp(false) ? HealthTransition.Down : HealthTransition.None;
+
+    /// <summary>As <see cref="Record(BackendState, bool, int, int)"/>, keeping <paramref name="result"/> as the backend's last check (its status says why).</summary>
+    public static HealthTransition Record(BackendState backend, CheckResult result, int rise, int fall)
+    {
+        var run = backend.RecordCheck(result);
+        return result.Passed
+            ? run >= rise && backend.SetUp(true) ? HealthTransition.Up : HealthTransition.None
+            : run >= fall && backend.SetUp(false) ? HealthTransition.Down : HealthTransition.None;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Routing;
@@ -10,7 +11,8 @@ namespace L4Balancer.Core.Health;
 /// with <c>[tenant.health]</c>, the passive policy on every backend, and the timed retry that brings a
 /// passively downed backend back when its tenant has no active checks. <see cref="Apply"/> is called
 /// with each snapshot the engine commits; checks of tenants whose table and backends did not change
-/// keep running undisturbed.
+/// keep running undisturbed. It also looks up, every <c>resolve_interval</c>, the host names of backends
+/// that did not resolve (issue 17), whether or not their tenant has active checks.
 /// </summary>
 internal sealed class HealthMonitor : IDisposable
 {
@@ -23,16 +25,23 @@ internal sealed class HealthMonitor : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly IHealthProbe _probe;
+    private readonly BackendResolver _resolver;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly object _sync = new();
     private readonly Dictionary<string, ActiveHealthChecker> _checkers = new(StringComparer.Ordinal);
     private readonly Dictionary<BackendState, ITimer> _retries = new(ReferenceEqualityComparer.Instance);
     private bool _disposed;
+    private BackendState[] _backends = [];
+    private ITimer? _resolveTimer;
+    private TimeSpan _resolveInterval;
 
-    public HealthMonitor(ILogger logger, TimeProvider timeProvider, IHealthProbe? probe = null)
+    /// <param name="lookup">DNS for backend host names that did not resolve (default: the system resolver; tests pass a fake).</param>
+    public HealthMonitor(ILogger logger, TimeProvider timeProvider, IHealthProbe? probe = null, Func<string, CancellationToken, Task<IPAddress[]>>? lookup = null)
     {
         _logger = logger;
         _timeProvider = timeProvider;
-        _probe = probe ?? new TcpConnectProbe(timeProvider);
+        _probe = probe ?? new HealthProbe(timeProvider);
+        _resolver = new BackendResolver(lookup ?? Dns.GetHostAddressesAsync, timeProvider, logger);
     }
 
     /// <summary>Tenants whose active checks are running.</summary>
@@ -48,13 +57,26 @@ internal sealed class HealthMonitor : IDisposable
     }
 
     /// <summary>Starts, retunes or stops checks to match <paramref name="tenants"/> (the tenants of the snapshot now serving).</summary>
-    public void Apply(IEnumerable<TenantState> tenants)
+    /// <param name="resolveInterval"><c>global.resolve_interval</c> (default 30s).</param>
+    public void Apply(IEnumerable<TenantState> tenants, TimeSpan? resolveInterval = null)
     {
         lock (_sync)
         {
             if (_disposed)
             {
                 return;
+            }
+
+            tenants = [.. tenants];
+            Volatile.Write(ref _backends, [.. tenants.SelectMany(t => t.Backends)]);
+            var interval = resolveInterval ?? new GlobalConfig().ResolveInterval;
+            if (_resolveTimer is null || interval != _resolveInterval)
+            {
+                _resolveTimer?.Dispose();
+                _resolveInterval = interval;
+
+                // Not at once: the config load that made the backends has just looked them up.
+                _resolveTimer = _timeProvider.CreateTimer(static s => ((HealthMonitor)s!).ResolveRound(), this, interval, interval);
             }
 
             var present = new HashSet<string>(StringComparer.Ordinal);
@@ -90,7 +112,7 @@ internal sealed class HealthMonitor : IDisposable
                 else if (checker is null || checker.Settings != settings || checker.ProxyProtocol != tenant.Config.ProxyProtocol || !checker.Backends.SequenceEqual(tenant.Backends))
                 {
                     checker?.Dispose();
-                    checker = new ActiveHealthChecker(tenant.Name, settings, tenant.Config.ProxyProtocol, tenant.Backends, _probe, _timeProvider, _logger);
+                    checker = new ActiveHealthChecker(tenant.Name, settings, tenant.Config.ProxyProtocol, tenant.Backends, _probe, _resolver, _timeProvider, _logger);
                     _checkers[tenant.Name] = checker;
                     checker.Start();
                 }
@@ -101,6 +123,33 @@ internal sealed class HealthMonitor : IDisposable
                 _checkers[name].Dispose();
                 _checkers.Remove(name);
             }
+        }
+    }
+
+    private void ResolveRound()
+    {
+        foreach (var backend in Volatile.Read(ref _backends))
+        {
+            if (!backend.IsResolved)
+            {
+                _ = ResolveAsync(backend);
+            }
+        }
+    }
+
+    private async Task ResolveAsync(BackendState backend)
+    {
+        try
+        {
+            await _resolver.ResolveAsync(backend, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+        catch (Exception ex)
+        {
+            HealthLog.CheckFaulted(_logger, backend.Tenant, backend.Address, ex);
         }
     }
 
@@ -164,6 +213,8 @@ internal sealed class HealthMonitor : IDisposable
             }
 
             _disposed = true;
+            _resolveTimer?.Dispose();
+            _stopping.Cancel(); // lookups in flight; the source is not disposed because they may still read its token
             foreach (var checker in _checkers.Values)
             {
                 checker.Dispose();

@@ -41,5 +41,5 @@ internal sealed class TenantState
     /// </summary>
     public BackendState? FindBackend(string address) =>
         Backends.FirstOrDefault(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase))
-        ?? Backends.FirstOrDefault(b => string.Equals(b.EndPoint.ToString(), address, StringComparison.OrdinalIgnoreCase));
+        ?? Backends.FirstOrDefault(b => b.IsResolved && string.Equals(b.EndPoint.ToString(), address, StringComparison.OrdinalIgnoreCase));
 }

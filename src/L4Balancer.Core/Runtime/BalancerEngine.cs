@@ -71,8 +71,10 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
     /// <param name="transport">Overrides <c>[global] transport</c> (tests run the same suite on each transport).</param>
     /// <param name="fleetStore">Connects to the fleet's store for <c>[cluster]</c> (default: Redis).</param>
     /// <param name="feedbackSources">Makes a tenant's load feedback source (default: the agent or Prometheus source its table names).</param>
-    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null, Func<ClusterConfig, string, Task<IFleetStore>>? fleetStore = null, Func<FeedbackConfig, IFeedbackSource>? feedbackSources = null)
+    /// <param name="resolveHost">DNS for backend host names that did not resolve at load (default: the system resolver).</param>
+    public BalancerEngine(ILoggerFactory loggerFactory, TimeProvider timeProvider, RelayOptions? relay = null, Random? random = null, TimeSpan? idleScanInterval = null, IHealthProbe? healthProbe = null, Func<long?>? descriptorLimit = null, SpareDescriptors? spares = null, TransportKind? transport = null, Func<ClusterConfig, string, Task<IFleetStore>>? fleetStore = null, Func<FeedbackConfig, IFeedbackSource>? feedbackSources = null, Func<string, CancellationToken, Task<IPAddress[]>>? resolveHost = null)
     {
+        State = new StateStore(timeProvider);
         _loggerFactory = loggerFactory;
         _fleetStore = fleetStore ?? (static async (config, member) => await RedisFleetStore.ConnectAsync(config, member).ConfigureAwait(false));
         _transportOverride = transport;
@@ -85,7 +87,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
         Metrics = new BalancerMetrics(new EngineMetricsSource(() => CurrentOrNull, State, Connections, GetClusterStatus, timeProvider), Rejections, Reloads, Upgrades);
         _relay = relay ?? new RelayOptions();
         _context = new FlowContext(loggerFactory, timeProvider, Connections, Rejections, Limits, Metrics) { OutOfDescriptors = ReleaseSpareDescriptors };
-        Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe);
+        Health = new HealthMonitor(loggerFactory.CreateLogger("L4Balancer.Health"), timeProvider, healthProbe, resolveHost);
         Feedback = new FeedbackMonitor(loggerFactory.CreateLogger("L4Balancer.Feedback"), timeProvider, feedbackSources);
     }
 
@@ -97,7 +99,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
     /// <summary>The current snapshot, or null before <see cref="StartAsync"/> (for views that may ask early: admin, metrics).</summary>
     public RuntimeSnapshot? CurrentOrNull => Volatile.Read(ref _current);
 
-    public StateStore State { get; } = new();
+    public StateStore State { get; }
 
     public ConnectionRegistry Connections { get; }
 
@@ -236,7 +238,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
 
             StartListeners(bound);
             _accepting = true;
-            Health.Apply(snapshot.Tenants.Values);
+            Health.Apply(snapshot.Tenants.Values, config.Global.ResolveInterval);
             Feedback.Apply(snapshot.Tenants.Values);
         }
         finally
@@ -356,7 +358,7 @@ internal sealed class BalancerEngine : IBalancerState, IBalancerCommands, IFleet
 
             DrainRemovedListeners([.. removed.Select(l => l.Name)], config.Global.DrainTimeout);
             StartListeners(bound);
-            Health.Apply(snapshot.Tenants.Values);
+            Health.Apply(snapshot.Tenants.Values, config.Global.ResolveInterval);
             Feedback.Apply(snapshot.Tenants.Values);
 
             RuntimeLog.Reloaded(_logger, generation, Names(bound), Names(removed), Names(kept));

@@ -26,7 +26,8 @@ internal sealed class EngineMetricsSource(Func<RuntimeSnapshot?> current, StateS
             load = elapsed <= feedback.StaleAfter ? report.Load : null;
         }
 
-        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown, backend.ActiveConnections, backend.ConnectFailures, backend.Counters, load, age);
+        return new BackendSample(backend.Tenant, backend.Address, backend.IsUp && !backend.IsAgentDown && backend.IsResolved, backend.ActiveConnections, backend.ConnectFailures, backend.Counters, load, age,
+            backend.LastChange.ToUnixTimeMilliseconds() / 1000.0);
     }
 
     public IEnumerable<SessionBytes> LiveBytes()

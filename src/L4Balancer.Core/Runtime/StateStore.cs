@@ -16,7 +16,7 @@ namespace L4Balancer.Core.Runtime;
 /// the engine <see cref="Commit"/>s the snapshot it is about to serve, so a reload that fails (a bind
 /// error) leaves every backend's config, health and drain exactly as they were.
 /// </remarks>
-internal sealed class StateStore
+internal sealed class StateStore(TimeProvider? time = null)
 {
     private readonly ConcurrentDictionary<(string Tenant, string Address), BackendState> _backends = new();
     private readonly ConcurrentDictionary<string, TenantCounters> _tenantCounters = new(StringComparer.Ordinal);
@@ -24,7 +24,7 @@ internal sealed class StateStore
 
     /// <summary>The backend's surviving state, or a new one that joins the store only if the snapshot is committed.</summary>
     public BackendState ResolveBackend(string tenant, BackendConfig config) =>
-        _backends.TryGetValue(Key(tenant, config), out var state) ? state : new BackendState(tenant, config);
+        _backends.TryGetValue(Key(tenant, config), out var state) ? state : new BackendState(tenant, config, time);
 
     public TenantCounters GetOrAddCounters(string tenant) => _tenantCounters.GetOrAdd(tenant, static _ => new TenantCounters());
 

@@ -49,7 +49,9 @@ internal sealed class BalancerMetrics : IDisposable
         Meter.CreateObservableCounter(MetricNames.Bytes, ObserveBytes,
             description: "Bytes relayed, by tenant and direction; includes what open connections have moved so far.");
         Meter.CreateObservableGauge(MetricNames.BackendUp, ObserveBackendUp,
-            description: "1 if the backend is up (healthy), 0 if down by its checks or its agent.");
+            description: "1 if the backend is up (healthy), 0 if down by its checks, its agent or DNS.");
+        Meter.CreateObservableGauge(MetricNames.BackendLastChange, ObserveBackendLastChange, unit: "s",
+            description: "Unix time the backend last went up or down (HAProxy's lastchg); when it was first configured before that.");
         Meter.CreateObservableGauge(MetricNames.BackendConnectionsActive, ObserveBackendActive,
             description: "Connections open to the backend.");
         Meter.CreateObservableCounter(MetricNames.BackendConnectFailures, ObserveBackendFailures,
@@ -221,6 +223,9 @@ internal sealed class BalancerMetrics : IDisposable
 
     private IEnumerable<Measurement<double>> ObserveBackendReportedLoad() =>
         _source.Backends().Where(b => b.ReportedLoad is not null).Select(b => new Measurement<double>(b.ReportedLoad!.Value, Tenant(b.Tenant), Backend(b.Address)));
+
+    private IEnumerable<Measurement<double>> ObserveBackendLastChange() =>
+        _source.Backends().Select(b => new Measurement<double>(b.LastChangeSeconds, Tenant(b.Tenant), Backend(b.Address)));
 
     private IEnumerable<Measurement<double>> ObserveBackendReportAge() =>
         _source.Backends().Where(b => b.ReportAgeSeconds is not null).Select(b => new Measurement<double>(b.ReportAgeSeconds!.Value, Tenant(b.Tenant), Backend(b.Address)));

@@ -18,6 +18,7 @@ internal static class MetricNames
     public const string BackendReportedLoad = "l4lb_backend_reported_load";
     public const string TenantQueued = "l4lb_tenant_queued";
     public const string BackendReportAgeSeconds = "l4lb_backend_report_age_seconds";
+    public const string BackendLastChange = "l4lb_backend_last_change_timestamp_seconds";
     public const string ConnectionDurationSeconds = "l4lb_connection_duration_seconds";
     public const string BackendFirstByteSeconds = "l4lb_backend_first_byte_seconds";
     public const string BackendMaxGapSeconds = "l4lb_backend_max_gap_seconds";

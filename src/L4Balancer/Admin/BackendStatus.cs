@@ -10,6 +10,9 @@ namespace L4Balancer.Admin;
 /// <param name="ReportReason">The agent's <c>#reason</c>, or why the last poll failed.</param>
 /// <param name="WeightOverride">The weight set through <c>POST …/weight</c> (issue 17); null when the configured one applies.</param>
 /// <param name="AgentState">The agent's last state word (ready, drain, maint, up, down, fail, stopped).</param>
+/// <param name="CheckStatus">The last check's outcome with HAProxy's names (L4OK, L4CON, L7STS, DNS, …); null before any check.</param>
+/// <param name="CheckDetail">The same in a few words for people, e.g. "HTTP 503 Service Unavailable (expect_status 200-399)".</param>
+/// <param name="LastChange">When the backend last went up or down (HAProxy's lastchg); when it was first configured before that.</param>
 internal sealed record BackendStatus(
     string Tenant,
     string Address,
@@ -31,4 +34,7 @@ internal sealed record BackendStatus(
     string? AgentState,
     int? AgentWeightPercent,
     int? AgentMaxconn,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] int? WeightOverride);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] int? WeightOverride,
+    string? CheckStatus,
+    string? CheckDetail,
+    DateTimeOffset LastChange);

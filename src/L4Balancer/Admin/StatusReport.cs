@@ -129,13 +129,10 @@ internal static class StatusReport
         var agentDrains = b.IsAgentDraining || b.AgentWeightPercent == 0;
         var weightDrains = b.WeightOverride == 0;
         string[] drainedBy = [.. (b.IsDraining ? ["operator"] : Array.Empty<string>()), .. (weightDrains ? ["weight"] : Array.Empty<string>()), .. (agentDrains ? ["agent"] : Array.Empty<string>())];
-        string[] downBy = (!b.IsUp, b.IsAgentDown) switch
-        {
-            (true, true) => ["checks", "agent"],
-            (true, false) => ["checks"],
-            (false, true) => ["agent"],
-            _ => [],
-        };
+
+        // DNS (issue 17) is apart from the checks: a backend that never resolved was never checked.
+        string[] downBy = [.. (!b.IsUp ? ["checks"] : Array.Empty<string>()), .. (b.IsAgentDown ? ["agent"] : Array.Empty<string>()), .. (!b.IsResolved ? ["dns"] : Array.Empty<string>())];
+        var check = b.LastCheck;
         return new(b.Tenant, b.Address, downBy.Length == 0, drainedBy.Length != 0, b.ActiveConnections, b.TotalConnections, b.ConnectFailures,
             b.Weight, b.Config.MaxConnections, b.EffectiveWeight, b.EffectiveMaxConnections, drainedBy, downBy,
             report?.Load,
@@ -145,7 +142,10 @@ internal static class StatusReport
             report is { State: not AgentState.None } r ? r.State.ToString().ToLowerInvariant() : null,
             b.AgentWeightPercent,
             b.AgentMaxConnections,
-            b.WeightOverride);
+            b.WeightOverride,
+            check?.Status.ToString(),
+            check?.Detail,
+            b.LastChange);
     }
 
     private static string BalanceName(BalanceAlgorithm balance) => balance switch

@@ -29,11 +29,12 @@ internal sealed class BalancerHarness : IAsyncDisposable
     /// <summary>The factory the engine logs through (the admin endpoint in <see cref="AdminHarness"/> shares it).</summary>
     public ILoggerFactory Loggers => _loggerFactory;
 
-    public static async Task<BalancerHarness> StartAsync(BalancerConfig config, TimeProvider? timeProvider = null, RelayOptions? relay = null, TimeSpan? idleScanInterval = null)
+    /// <param name="resolveHost">DNS for backend host names that did not resolve at load (default: the system's).</param>
+    public static async Task<BalancerHarness> StartAsync(BalancerConfig config, TimeProvider? timeProvider = null, RelayOptions? relay = null, TimeSpan? idleScanInterval = null, Func<string, CancellationToken, Task<IPAddress[]>>? resolveHost = null)
     {
         var logs = new CapturingLoggerProvider();
         var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        var engine = new BalancerEngine(loggerFactory, timeProvider ?? TimeProvider.System, relay, new Random(42), idleScanInterval, transport: TestTransport.Forced);
+        var engine = new BalancerEngine(loggerFactory, timeProvider ?? TimeProvider.System, relay, new Random(42), idleScanInterval, transport: TestTransport.Forced, resolveHost: resolveHost);
         await engine.StartAsync(config);
         return new BalancerHarness(engine, logs, loggerFactory);
     }

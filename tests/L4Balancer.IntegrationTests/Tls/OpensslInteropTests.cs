@@ -52,7 +52,21 @@ public class OpensslInteropTests
         Assert.True(stderr.Contains($"Peer certificate: CN = {tenant}\n", StringComparison.Ordinal), because);
         Assert.Equal([tenant, "ping", "bye"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(1, tenants.Backends[tenant].Total);
-        await Deadline.UntilAsync(() => balancer.AccessLog.Any(l => l.Contains("end=closed")), because: "the session's access-log record");
-        Assert.Contains($"sni={serverName} ", Assert.Single(balancer.AccessLog));
+        // s_client exits as soon as the backend's close reaches it; whether its own close is a FIN or a reset
+        // depends on whether anything was left unread in its socket at that instant (seen once in CI on the
+        // sockets transport: no end=closed record within 30 s), so either ending is the client's, not ours.
+        try
+        {
+            await Deadline.UntilAsync(() => balancer.AccessLog.Any(), because: "the session's access-log record");
+        }
+        catch (TimeoutException)
+        {
+            var logs = string.Join('\n', balancer.Logs.Entries.Select(e => $"{e.Category}[{e.EventId}] {e.Message}"));
+            throw new Xunit.Sdk.XunitException($"no access-log record within the deadline: the session did not end. Engine log:\n{logs}\n{because}");
+        }
+
+        var record = Assert.Single(balancer.AccessLog);
+        Assert.Contains($"sni={serverName} ", record);
+        Assert.True(record.Contains(" end=closed", StringComparison.Ordinal) || record.Contains(" end=client_reset", StringComparison.Ordinal), record);
     }
 }

@@ -131,8 +131,8 @@ public class ConfigLoaderValidTests
         Assert.Equal(5, acme.Retries);
         Assert.Equal(new HealthConfig { Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromMilliseconds(500), Rise = 4, Fall = 6 }, acme.Health);
         Assert.Collection(acme.Backends,
-            b => Assert.Equal(new BackendConfig { Address = "10.1.0.11:443", EndPoint = IPEndPoint.Parse("10.1.0.11:443"), Weight = 3, MaxConnections = 50 }, b),
-            b => Assert.Equal(new BackendConfig { Address = "api.internal:8443", EndPoint = IPEndPoint.Parse("10.9.0.1:8443") }, b));
+            b => Assert.Equal(new BackendConfig { Address = "10.1.0.11:443", EndPoint = IPEndPoint.Parse("10.1.0.11:443"), Port = 443, Weight = 3, MaxConnections = 50 }, b),
+            b => Assert.Equal(new BackendConfig { Address = "api.internal:8443", EndPoint = IPEndPoint.Parse("10.9.0.1:8443"), Host = "api.internal", Port = 8443 }, b));
 
         var beta = config.FindTenant("beta");
         Assert.NotNull(beta);

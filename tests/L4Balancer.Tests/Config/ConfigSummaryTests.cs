@@ -59,7 +59,7 @@ public class ConfigSummaryTests
             tenant acme sni=llm.acme.example,*.acme.example allow=10.0.0.0/8
               limits max_connections=1000 connection_rate=200/s connection_burst=400 bandwidth=100MB/s queue_timeout=30s max_queue=unlimited
               balance=least_connections retries=2 proxy_protocol=off
-              health interval=5s timeout=2s rise=2 fall=3
+              health type=tcp interval=5s timeout=2s rise=2 fall=3
               backend 10.1.0.11:443 weight=2 max_connections=unlimited
               backend api.internal:443 (10.9.0.1:443) weight=1 max_connections=10
             tenant beta

@@ -1,4 +1,4 @@
-using System.Net;
+using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
 
@@ -32,18 +32,22 @@ internal sealed class ScriptedProbe : IHealthProbe
     /// <summary>The <c>proxy_protocol</c> the last probe was asked to send.</summary>
     public ProxyProtocolMode? LastProxyProtocol { get; private set; }
 
-    public ValueTask<bool> ProbeAsync(IPEndPoint endPoint, TimeSpan timeout, ProxyProtocolMode proxyProtocol, CancellationToken cancellationToken)
+    /// <summary>What a failing port answers (default: a refused connect).</summary>
+    public CheckResult Failure { get; set; } = new(CheckStatus.L4CON, "connection refused");
+
+    public ValueTask<CheckResult> ProbeAsync(BackendState backend, HealthConfig settings, ProxyProtocolMode proxyProtocol, CancellationToken cancellationToken)
     {
+        var port = backend.EndPoint.Port;
         lock (_answers)
         {
             LastProxyProtocol = proxyProtocol;
-            _calls[endPoint.Port] = _calls.GetValueOrDefault(endPoint.Port) + 1;
+            _calls[port] = _calls.GetValueOrDefault(port) + 1;
             if (Hang)
             {
-                return new ValueTask<bool>(new TaskCompletionSource<bool>().Task);
+                return new ValueTask<CheckResult>(new TaskCompletionSource<CheckResult>().Task);
             }
 
-            return ValueTask.FromResult(_answers.GetValueOrDefault(endPoint.Port, true));
+            return ValueTask.FromResult(_answers.GetValueOrDefault(port, true) ? new CheckResult(CheckStatus.L4OK, "connected") : Failure);
         }
     }
 }

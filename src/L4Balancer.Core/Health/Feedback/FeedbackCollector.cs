@@ -66,7 +66,9 @@ internal sealed class FeedbackCollector : IDisposable
         for (var i = 0; i < _backends.Length; i++)
         {
             CheckStale(i);
-            if (Interlocked.CompareExchange(ref _inFlight[i], 1, 0) == 0)
+
+            // A host name that does not resolve (issue 17) has no address to poll; the health monitor looks it up.
+            if (_backends[i].IsResolved && Interlocked.CompareExchange(ref _inFlight[i], 1, 0) == 0)
             {
                 _ = PollAsync(i);
             }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using L4Balancer.Core.Balancing;
 using L4Balancer.Core.Config;
 using L4Balancer.Core.Health;
 using L4Balancer.Core.ProxyProtocol;
@@ -8,15 +9,17 @@ using L4Balancer.IntegrationTests.Infrastructure;
 namespace L4Balancer.IntegrationTests.Lifecycle;
 
 /// <summary>What a real active check puts on the wire: nothing, or a PROXY header that names no client.</summary>
-public class TcpConnectProbeTests
+public class ProbeProxyHeaderTests
 {
     private static async Task<(bool Passed, byte[] Received)> ProbeAsync(ProxyProtocolMode mode)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();
-        var probe = new TcpConnectProbe(TimeProvider.System);
-        var passed = probe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(10), mode, Deadline.After()).AsTask();
+        var probe = new HealthProbe(TimeProvider.System);
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        var backend = new BackendState("t", new BackendConfig { Address = endPoint.ToString(), EndPoint = endPoint });
+        var passed = probe.ProbeAsync(backend, new HealthConfig { Timeout = TimeSpan.FromSeconds(10) }, mode, Deadline.After()).AsTask();
 
         using var accepted = await listener.AcceptAsync(Deadline.After());
         var received = new MemoryStream();
@@ -27,7 +30,7 @@ public class TcpConnectProbeTests
             received.Write(buffer, 0, n); // until the probe's FIN
         }
 
-        return (await passed.WaitAsync(Deadline.After()), received.ToArray());
+        return ((await passed.WaitAsync(Deadline.After())).Passed, received.ToArray());
     }
 
     [Fact]
