@@ -38,17 +38,12 @@ internal readonly struct HttpResponseHead
         var rest = lineEnd < 0 ? [] : head[(lineEnd + 2)..];
         while (!rest.IsEmpty)
         {
-            var end = rest.IndexOf("\r\n"u8);
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 2)..];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0)
+            if (!HttpHeaderLines.TryTake(ref rest, out var name, out var raw))
             {
                 return false;
             }
 
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ').Trim((byte)'\t');
+            var value = raw.Trim((byte)' ').Trim((byte)'\t');
             if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
             {
                 if (!Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length || length < 0)

@@ -150,17 +150,12 @@ internal sealed class LlmResponseParser
         var rest = lineEnd < 0 ? [] : head[(lineEnd + 2)..];
         while (!rest.IsEmpty)
         {
-            var end = rest.IndexOf("\r\n"u8);
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 2)..];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0)
+            if (!HttpHeaderLines.TryTake(ref rest, out var name, out var raw))
             {
                 return Fail("a header line without a colon");
             }
 
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ');
+            var value = raw.Trim((byte)' ');
             if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
             {
                 chunked = Ascii.EqualsIgnoreCase(value, "chunked"u8);

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using L4Balancer.LoadTest.Net;
 
 namespace L4Balancer.LoadTest.Server.Llm;
 
@@ -49,19 +50,15 @@ internal readonly struct LlmRequestHead
         var rest = lineEnd < 0 ? [] : head[(lineEnd + 2)..];
         while (!rest.IsEmpty)
         {
-            var end = rest.IndexOf("\r\n"u8);
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 2)..];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0)
+            if (!HttpHeaderLines.TryTake(ref rest, out var name, out var raw))
             {
                 error = "a header line without a colon";
                 return false;
             }
 
-            if (Ascii.EqualsIgnoreCase(line[..colon], "content-length"u8))
+            if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
             {
-                var value = line[(colon + 1)..].Trim((byte)' ');
+                var value = raw.Trim((byte)' ');
                 if (!Utf8Parser.TryParse(value, out contentLength, out var used) || used != value.Length || contentLength < 0)
                 {
                     error = "a Content-Length that is not a whole number";
