@@ -213,27 +213,19 @@ internal sealed class BackendState
     public bool SetAgentDown(bool down) => ChangeFlag(AgentDownFlag, down);
 
     /// <summary>A cheap pre-check for pickers; <see cref="TryAcquire"/> is the race-free gate.</summary>
-    public bool IsAvailable
-    {
-        get
-        {
-            var max = EffectiveMaxConnections;
-            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && (max == 0 || Volatile.Read(ref _active) < max);
-        }
-    }
+    public bool IsAvailable => InRotation && !AtMaxConnections;
 
     /// <summary>
     /// Up, in rotation and with weight, but at its <c>max_connections</c>: a connection may wait for this
     /// backend (tenant <c>queue_timeout</c>), where one that is down, draining or weighted 0 has nothing to wait for.
     /// </summary>
-    public bool IsAtCapacity
-    {
-        get
-        {
-            var max = EffectiveMaxConnections;
-            return Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0 && max != 0 && Volatile.Read(ref _active) >= max;
-        }
-    }
+    public bool IsAtCapacity => InRotation && AtMaxConnections;
+
+    /// <summary>Neither down nor draining by anyone, and with a weight above 0.</summary>
+    private bool InRotation => Volatile.Read(ref _flags) == 0 && EffectiveWeight > 0;
+
+    /// <summary>At its effective <c>max_connections</c> (never, without one).</summary>
+    private bool AtMaxConnections => EffectiveMaxConnections is var max && max != 0 && Volatile.Read(ref _active) >= max;
 
     /// <summary>
     /// Takes a reload's config for this backend. A host name that no longer resolves takes it down with DNS
